@@ -1,0 +1,45 @@
+"""Calendar Console entrypoint: page config, settings, sign-in gate and navigation per role."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.staff import Action, StaffMember
+from lib.ui.auth import require_staff
+from lib.ui.backend import get_backend, get_settings, read_secrets
+from lib.ui.banner import render_backend_banner
+from lib.ui.events import record_sign_in, record_sign_out
+
+st.set_page_config(
+    page_title="Calendar Console",
+    page_icon=":material/calendar_month:",
+    layout="wide",
+)
+
+settings = get_settings()
+backend = get_backend(settings)
+render_backend_banner(backend)
+staff: StaffMember = require_staff(
+    settings, read_secrets(), on_sign_in=record_sign_in, on_sign_out=record_sign_out
+)
+
+# A page left out of this dict cannot be reached even by URL ("Page not found").
+pages: dict[str, list[st.Page]] = {
+    "Accounts": [
+        st.Page("pages/directory.py", title="Find a user", icon=":material/search:", default=True),
+        st.Page("pages/account.py", title="Account", icon=":material/person:"),
+    ],
+    "Auto-record": [
+        st.Page("pages/preview.py", title="Preview", icon=":material/preview:"),
+    ],
+    "Workspace": [
+        st.Page("pages/presets.py", title="Bot preset", icon=":material/smart_toy:"),
+        st.Page("pages/status.py", title="Status", icon=":material/monitor_heart:"),
+    ],
+}
+if staff.can(Action.READ_AUDIT):
+    pages["Workspace"].insert(
+        1, st.Page("pages/audit.py", title="Audit log", icon=":material/policy:")
+    )
+
+st.navigation(pages).run()
