@@ -7,8 +7,7 @@ import streamlit as st
 from lib.staff import Action, StaffMember
 from lib.ui.auth import require_staff
 from lib.ui.backend import get_backend, get_settings, read_secrets
-from lib.ui.banner import render_backend_banner
-from lib.ui.events import record_sign_in, record_sign_out
+from lib.ui.events import record_sign_in
 
 st.set_page_config(
     page_title="Calendar Console",
@@ -17,11 +16,9 @@ st.set_page_config(
 )
 
 settings = get_settings()
-backend = get_backend(settings)
-render_backend_banner(backend)
-staff: StaffMember = require_staff(
-    settings, read_secrets(), on_sign_in=record_sign_in, on_sign_out=record_sign_out
-)
+# Starts the embedded sandbox on the first run of the process when no API key is set.
+get_backend(settings)
+staff: StaffMember = require_staff(settings, read_secrets(), on_sign_in=record_sign_in)
 
 # A page left out of this dict cannot be reached even by URL ("Page not found").
 pages: dict[str, list[st.Page]] = {

@@ -39,6 +39,10 @@ class SandboxSettings(BaseModel):
     fault_rate: float = Field(default=0.0, ge=0, le=1)
     # Fixed port for the embedded sandbox; 0 picks a free loopback port.
     port: int = Field(default=0, ge=0, le=65535)
+    # A sandbox already running elsewhere (``python -m lib.sandbox``) instead of an embedded one,
+    # e.g. shared by several console processes; its API key when not the default.
+    base_url: str | None = None
+    api_key: SecretStr | None = None
 
 
 class Settings(BaseModel):
@@ -107,6 +111,8 @@ ENV_VARS: dict[str, str] = {
     "CONSOLE_SANDBOX_LATENCY_MS": "sandbox.latency_ms",
     "CONSOLE_SANDBOX_FAULT_RATE": "sandbox.fault_rate",
     "CONSOLE_SANDBOX_PORT": "sandbox.port",
+    "CONSOLE_SANDBOX_URL": "sandbox.base_url",
+    "CONSOLE_SANDBOX_API_KEY": "sandbox.api_key",
 }
 
 # Secrets-file sections -> Settings field names.

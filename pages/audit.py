@@ -2,6 +2,12 @@
 
 import streamlit as st
 
-st.title("Audit log")
-st.caption("Every change made through the console, who made it and why.")
+from lib.staff import Action
+from lib.ui.page import start_page
+
+ctx = start_page(
+    "Audit log",
+    caption="Every change made through the console, who made it and why.",
+    requires=Action.READ_AUDIT,
+)
 st.info("This page is not available yet.", icon=":material/construction:")

@@ -2,6 +2,12 @@
 
 import streamlit as st
 
-st.title("Find a user")
-st.caption("Search the workspace's calendar users by user id or connected email.")
+from lib.staff import Action
+from lib.ui.page import start_page
+
+ctx = start_page(
+    "Find a user",
+    caption="Search the workspace's calendar users by user id or connected email.",
+    requires=Action.FIND_USERS,
+)
 st.info("This page is not available yet.", icon=":material/construction:")

@@ -2,8 +2,12 @@
 
 import streamlit as st
 
-st.title("Bot preset")
-st.caption(
-    "Validate, migrate and export the bot preset that calendar bots take their configuration from."
+from lib.staff import Action
+from lib.ui.page import start_page
+
+ctx = start_page(
+    "Bot preset",
+    caption="Validate, migrate and export the preset calendar bots take their configuration from.",
+    requires=Action.READ_PRESET,
 )
 st.info("This page is not available yet.", icon=":material/construction:")

@@ -2,14 +2,12 @@
 
 import streamlit as st
 
-from lib.ui.backend import get_backend, get_settings
+from lib.staff import Action
+from lib.ui.page import start_page
 from lib.version import version
 
-settings = get_settings()
-backend = get_backend(settings)
-
-st.title("Status")
+ctx = start_page("Status", requires=Action.VIEW_STATUS)
 left, right = st.columns(2)
-left.metric("Recall", "Sandbox" if backend.mode == "sandbox" else settings.recall_region)
+left.metric("Recall", "Sandbox" if ctx.backend.mode == "sandbox" else ctx.settings.recall_region)
 right.metric("Console version", version())
-st.write(f"Base URL: `{backend.base_url}`")
+st.write(f"Base URL: `{ctx.backend.base_url}`")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets as pysecrets
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,12 @@ from typing import Any
 import streamlit as st
 
 from lib.settings import Settings
-from lib.staff.accounts import DEMO_ACCOUNTS, LocalAccount, load_accounts
+from lib.staff.accounts import (
+    DEMO_ACCOUNTS,
+    LocalAccount,
+    authenticator_credentials,
+    load_accounts,
+)
 from lib.staff.config import (
     StaffConfig,
     demo_accounts_enabled,
@@ -24,9 +30,10 @@ from lib.staff.config import (
     startup_problems,
 )
 from lib.staff.identity import StaffMember, check_sso_claims, role_for
-from lib.ui.state import SK_STAFF
+from lib.ui.state import SK_AUTHENTICATOR, SK_STAFF
 
 SignInHook = Callable[[StaffMember, str], None]
+SignOutHook = Callable[[StaffMember], None]
 
 
 @st.cache_resource
@@ -128,80 +135,17 @@ def _sso_gate(
     return staff
 
 
-def _local_gate(
-    config: StaffConfig,
-    accounts: list[LocalAccount],
-    cookie_key: str,
-    on_sign_in: SignInHook,
-    *,
-    demo: bool,
-) -> tuple[StaffMember, Any]:
-    import streamlit_authenticator as stauth  # heavy import, only for local accounts
-
-    from lib.staff.accounts import authenticator_credentials
-
-    authenticator = stauth.Authenticate(
-        authenticator_credentials(accounts),
-        cookie_name=config.cookie_name,
-        cookie_key=cookie_key,
-        cookie_expiry_days=config.max_session_hours / 24,
-        auto_hash=False,
-    )
-    staff = st.session_state.get(SK_STAFF)
-    if isinstance(staff, StaffMember) and not _expired(staff, config):
-        return staff, authenticator
-    if isinstance(staff, StaffMember):
-        st.session_state.pop(SK_STAFF, None)
-        authenticator.logout(location="unrendered")
-        st.warning("Your session has expired; sign in again.")
-    _, middle, _ = st.columns([1, 2, 1])
-    with middle:
-        _sign_in_header()
-        authenticator.login(
-            location="main",
-            fields={
-                "Form name": "Sign in",
-                "Username": "Username or email",
-                "Password": "Password",
-                "Login": "Sign in",
-            },
-        )
-        status = st.session_state.get("authentication_status")
-        if status is False:
-            st.error("That email and password do not match a staff account.")
-        if demo:
-            st.info(
-                "Sandbox mode: sign in with a demo account — `viewer`, `editor` or `admin` "
-                "(passwords in the README).",
-                icon=":material/science:",
-            )
-    if status is not True:
-        st.stop()
-    username = str(st.session_state.get("username") or "")
-    account = next((a for a in accounts if a.username == username), None)
-    if account is None:
-        authenticator.logout(location="unrendered")
-        st.stop()
-    staff = StaffMember(
-        email=account.email,
-        name=account.name,
-        role=account.role,
-        auth_method="demo" if demo and account in DEMO_ACCOUNTS else "local",
-        signed_in_at=datetime.now(UTC),
-    )
-    st.session_state[SK_STAFF] = staff
-    on_sign_in(staff, staff.auth_method)
-    return staff, authenticator
+@dataclass(frozen=True)
+class AuthSetup:
+    config: StaffConfig
+    sso: bool
+    demo: bool
+    accounts: tuple[LocalAccount, ...]
+    cookie_key: str
+    problems: tuple[str, ...]
 
 
-def require_staff(
-    settings: Settings,
-    secrets: Mapping[str, Any],
-    *,
-    on_sign_in: SignInHook,
-    on_sign_out: Callable[[StaffMember], None],
-) -> StaffMember:
-    """The signed-in staff member; draws the sign-in screen and stops the run otherwise."""
+def auth_setup(settings: Settings, secrets: Mapping[str, Any]) -> AuthSetup:
     config = load_staff_config(secrets)
     sso = sso_configured(secrets)
     demo = demo_accounts_enabled(config, mode=settings.mode, sso=sso)
@@ -209,26 +153,126 @@ def require_staff(
     problems = startup_problems(
         config, mode=settings.mode, sso=sso, has_local_accounts=bool(accounts)
     )
-    if problems:
-        _refuse_to_start(problems)
-    if sso:
-        staff = _sso_gate(config, secrets, on_sign_in)
-        sign_out: Callable[[], None] = st.logout
-    else:
-        if demo:
-            accounts = [*accounts, *DEMO_ACCOUNTS]
-        key = config.cookie_key.get_secret_value() if config.cookie_key else _process_cookie_key()
-        staff, authenticator = _local_gate(config, accounts, key, on_sign_in, demo=demo)
+    if demo and not sso:
+        accounts = [*accounts, *DEMO_ACCOUNTS]
+    key = config.cookie_key.get_secret_value() if config.cookie_key else _process_cookie_key()
+    return AuthSetup(config, sso, demo, tuple(accounts), key, tuple(problems))
 
-        def sign_out() -> None:
-            authenticator.logout(location="unrendered")
 
-    with st.sidebar:
-        st.markdown(f"**{staff.name}**  \n{staff.email}")
-        st.caption(f"Role: {staff.role.label}")
-        if st.button("Sign out", icon=":material/logout:", key="console.sign_out"):
-            on_sign_out(staff)
-            st.session_state.pop(SK_STAFF, None)
-            sign_out()
-            st.rerun()
+def _authenticator(setup: AuthSetup) -> Any:
+    import streamlit_authenticator as stauth  # heavy import, only for local accounts
+
+    return stauth.Authenticate(
+        authenticator_credentials(list(setup.accounts)),
+        cookie_name=setup.config.cookie_name,
+        cookie_key=setup.cookie_key,
+        cookie_expiry_days=setup.config.max_session_hours / 24,
+        auto_hash=False,
+    )
+
+
+def _local_gate(setup: AuthSetup, on_sign_in: SignInHook) -> StaffMember:
+    authenticator = _authenticator(setup)
+    # Its cookie component may be drawn once per run; sign-out on a page reuses this one.
+    st.session_state[SK_AUTHENTICATOR] = authenticator
+    staff = st.session_state.get(SK_STAFF)
+    if isinstance(staff, StaffMember) and not _expired(staff, setup.config):
+        return staff
+    if isinstance(staff, StaffMember):
+        st.session_state.pop(SK_STAFF, None)
+        authenticator.logout(location="unrendered")
+        st.warning("Your session has expired; sign in again.")
+    form_area = st.empty()
+    with form_area.container():
+        _, middle, _ = st.columns([1, 2, 1])
+        with middle:
+            _sign_in_header()
+            authenticator.login(
+                location="main",
+                fields={
+                    "Form name": "Sign in",
+                    "Username": "Username or email",
+                    "Password": "Password",
+                    "Login": "Sign in",
+                },
+            )
+            status = st.session_state.get("authentication_status")
+            if status is False:
+                st.error("That email and password do not match a staff account.")
+            if setup.demo:
+                st.info(
+                    "Sandbox mode: sign in with a demo account — `viewer`, `editor` or `admin` "
+                    "(passwords in the README).",
+                    icon=":material/science:",
+                )
+    if status is not True:
+        st.stop()
+    username = str(st.session_state.get("username") or "")
+    account = next((a for a in setup.accounts if a.username == username), None)
+    if account is None:
+        authenticator.logout(location="unrendered")
+        st.stop()
+    staff = StaffMember(
+        email=account.email,
+        name=account.name,
+        role=account.role,
+        auth_method="demo" if setup.demo and account in DEMO_ACCOUNTS else "local",
+        signed_in_at=datetime.now(UTC),
+    )
+    st.session_state[SK_STAFF] = staff
+    on_sign_in(staff, staff.auth_method)
+    # Carry on in this run instead of st.rerun(): the browser must still receive the component
+    # that stores the sign-in cookie, or a reload would ask for the password again.
+    form_area.empty()
+    _store_sign_in_cookie(authenticator)
     return staff
+
+
+def _store_sign_in_cookie(authenticator: Any) -> None:
+    """Set the re-authentication cookie outside the (now removed) sign-in form.
+
+    streamlit-authenticator draws its cookie writer inside the form; once the form is cleared
+    that writer never runs, so the same signed token is written again here.
+    """
+    model = authenticator.cookie_controller.cookie_model
+    if not model.cookie_expiry_days:
+        return
+    model.exp_date = model._set_exp_date()
+    model.cookie_manager.set(
+        model.cookie_name,
+        model._token_encode(),
+        expires_at=datetime.now() + timedelta(days=model.cookie_expiry_days),
+        key="console-sign-in-cookie",
+    )
+
+
+def sign_out(settings: Settings, secrets: Mapping[str, Any], on_sign_out: SignOutHook) -> None:
+    """End the staff member's session: audit, forget the identity, drop the sign-in cookie."""
+    staff = st.session_state.pop(SK_STAFF, None)
+    if isinstance(staff, StaffMember):
+        on_sign_out(staff)
+    setup = auth_setup(settings, secrets)
+    if setup.sso:
+        st.logout()
+        return
+    authenticator = st.session_state.get(SK_AUTHENTICATOR) or _authenticator(setup)
+    authenticator.logout(location="unrendered")
+    # No st.rerun() here: the browser must still run the component that deletes the cookie.
+    st.success("You have signed out.", icon=":material/logout:")
+    st.button("Sign in again", icon=":material/login:", key="console.sign_in_again")
+    st.stop()
+
+
+def require_staff(
+    settings: Settings,
+    secrets: Mapping[str, Any],
+    *,
+    on_sign_in: SignInHook,
+) -> StaffMember:
+    """The signed-in staff member; draws the sign-in screen and stops the run otherwise."""
+    setup = auth_setup(settings, secrets)
+    if setup.problems:
+        _refuse_to_start(list(setup.problems))
+    if setup.sso:
+        return _sso_gate(setup.config, secrets, on_sign_in)
+    return _local_gate(setup, on_sign_in)

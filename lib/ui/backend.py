@@ -12,7 +12,7 @@ from typing import Literal
 import streamlit as st
 from pydantic import SecretStr
 
-from lib.sandbox.config import SandboxConfig
+from lib.sandbox.config import DEFAULT_SANDBOX_API_KEY, SandboxConfig
 from lib.sandbox.server import RunningSandbox, start_in_thread
 from lib.settings import Settings, SettingsError, load_settings
 
@@ -65,6 +65,13 @@ def get_backend(settings: Settings) -> Backend:
             else f"Recall at {settings.live_base_url}",
         )
     sandbox = settings.sandbox
+    if sandbox.base_url:
+        return Backend(
+            mode="sandbox",
+            base_url=sandbox.base_url.rstrip("/"),
+            api_key=sandbox.api_key or SecretStr(DEFAULT_SANDBOX_API_KEY),
+            label=f"Sandbox at {sandbox.base_url}",
+        )
     running = _embedded_sandbox(
         sandbox.seed, sandbox.users, sandbox.latency_ms, sandbox.fault_rate, sandbox.port
     )

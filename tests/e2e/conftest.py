@@ -103,7 +103,7 @@ def stop_console(console: Console) -> None:
         console.process.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run the suite with `make test`")
@@ -154,3 +154,21 @@ def screenshot(page: Page) -> Callable[[str], Path]:
         return path
 
     return _take
+
+
+DEMO_PASSWORDS = {
+    "viewer": "viewer-demo-2026",
+    "editor": "editor-demo-2026",
+    "admin": "admin-demo-2026",
+}
+
+
+def sign_in(page: Page, console: Console, username: str, password: str | None = None) -> None:
+    """Sign in through the local-accounts form, as a person would."""
+    page.goto(console.url)
+    wait_for_app_run(page)
+    page.get_by_role("textbox", name="Username or email").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password or DEMO_PASSWORDS[username])
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app_run(page)
+    page.get_by_role("button", name="Sign out").wait_for(timeout=30_000)

@@ -1,0 +1,148 @@
+"""What every page needs: settings, backend, the signed-in staff member, the client, the audit
+store, the action layer, and the open view-as session with its banner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import streamlit as st
+
+from lib.actions import Actions
+from lib.audit import AuditStore, NewEvent
+from lib.recall import RecallClient
+from lib.settings import Settings
+from lib.staff import Action, StaffMember
+from lib.ui.backend import Backend, get_backend, get_settings
+from lib.ui.data import get_audit_store, get_client, get_directory
+from lib.ui.state import SK_STAFF, SK_VIEW_AS, SK_VIEW_AS_NOTICE
+from lib.ui.text import code, plain
+from lib.viewas import ViewAsSession
+
+
+@dataclass(frozen=True)
+class PageContext:
+    settings: Settings
+    backend: Backend
+    staff: StaffMember
+    client: RecallClient
+    audit: AuditStore
+
+    def actions(self) -> Actions:
+        return Actions(
+            staff=self.staff,
+            client=self.client,
+            audit=self.audit,
+            user_exists=lambda user_id: get_directory(self.backend).contains(user_id),
+        )
+
+    def can(self, action: Action) -> bool:
+        return self.staff.can(action)
+
+
+def audit_store_for(settings: Settings) -> AuditStore:
+    return get_audit_store(settings.database_url_or_default)
+
+
+def page_context() -> PageContext:
+    """The context for a page; stops the run if nobody is signed in (the entrypoint signs in)."""
+    staff = st.session_state.get(SK_STAFF)
+    if not isinstance(staff, StaffMember):
+        st.error("Sign in to use the console.")
+        st.stop()
+    settings = get_settings()
+    backend = get_backend(settings)
+    return PageContext(
+        settings=settings,
+        backend=backend,
+        staff=staff,
+        client=get_client(backend),
+        audit=audit_store_for(settings),
+    )
+
+
+def record_event(audit: AuditStore, staff: StaffMember, action: str, **fields: object) -> None:
+    audit.append(
+        NewEvent(actor_email=staff.email, actor_role=staff.role.value, action=action, **fields)
+    )
+
+
+# -- view-as sessions ---------------------------------------------------------------------------
+
+
+def current_view_as() -> ViewAsSession | None:
+    session = st.session_state.get(SK_VIEW_AS)
+    return session if isinstance(session, ViewAsSession) else None
+
+
+def begin_view_as(ctx: PageContext, session: ViewAsSession) -> None:
+    previous = current_view_as()
+    if previous is not None:
+        end_view_as(ctx, why="another account was opened")
+    st.session_state[SK_VIEW_AS] = session
+    record_event(
+        ctx.audit,
+        ctx.staff,
+        "view_as.start",
+        user_id=session.user_id,
+        reason=session.reason,
+        ticket=session.ticket,
+    )
+
+
+def end_view_as(ctx: PageContext, *, why: str) -> None:
+    session = current_view_as()
+    st.session_state.pop(SK_VIEW_AS, None)
+    if session is None:
+        return
+    record_event(
+        ctx.audit,
+        ctx.staff,
+        "view_as.end",
+        user_id=session.user_id,
+        reason=session.reason,
+        ticket=session.ticket,
+        after={"ended_because": why},
+    )
+
+
+def touch_view_as(ctx: PageContext, now: datetime | None = None) -> ViewAsSession | None:
+    """Keep the open session alive, or end it when it sat idle past the limit."""
+    session = current_view_as()
+    if session is None:
+        return None
+    now = now or datetime.now(UTC)
+    limit = timedelta(minutes=ctx.settings.view_as_idle_minutes)
+    if session.expired(now, limit):
+        end_view_as(ctx, why=f"idle for more than {ctx.settings.view_as_idle_minutes} minutes")
+        st.session_state[SK_VIEW_AS_NOTICE] = (
+            f"The view of {session.user_id!r} ended after "
+            f"{ctx.settings.view_as_idle_minutes} minutes without activity."
+        )
+        return None
+    touched = session.touched(now)
+    st.session_state[SK_VIEW_AS] = touched
+    return touched
+
+
+def render_view_as_banner(ctx: PageContext) -> None:
+    """On every page: whose account is open, since when, why, and a way to end it."""
+    notice = st.session_state.pop(SK_VIEW_AS_NOTICE, None)
+    if notice:
+        st.warning(plain(notice), icon=":material/timer_off:")
+    session = touch_view_as(ctx)
+    if session is None:
+        return
+    with st.container(border=True, key="view-as-banner"):
+        left, right = st.columns([6, 1], vertical_alignment="center")
+        since = session.started_at.strftime("%H:%M UTC")
+        ticket = f" · ticket {session.ticket}" if session.ticket else ""
+        left.markdown(
+            f":material/visibility: **Viewing as** {code(session.user_id)} since {since}"
+            f"{plain(ticket)}"
+        )
+        left.caption(f"Reason: {plain(session.reason)}")
+        if right.button("End", key="view-as-end", icon=":material/close:"):
+            end_view_as(ctx, why="ended by staff")
+            st.query_params.pop("user_id", None)
+            st.rerun()

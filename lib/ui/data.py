@@ -1,0 +1,105 @@
+"""Cached data access for the pages: the one edge where Streamlit caching meets the client.
+
+Caches are shared by every session, so every cached function is keyed by what it depends on:
+the Recall base URL, a fingerprint of the API key (never the key itself) and the ``user_id``.
+Nothing here reads ``st.user`` or ``st.session_state``. The Recall client is one per workspace
+(base URL + key); its token cache is keyed per user inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from lib.audit import AuditStore
+from lib.directory import users_frame
+from lib.recall import RecallClient
+from lib.recall.models import CalendarMeeting, CalendarUser
+from lib.ui.backend import Backend
+
+DIRECTORY_TTL_SECONDS = 120
+ACCOUNT_TTL_SECONDS = 60
+# Meetings that ended recently are shown too: "why didn't the bot join yesterday?" is the
+# commonest question, and Recall keeps past meetings for 60 days.
+PAST_MEETINGS_WINDOW = timedelta(days=7)
+
+
+def key_fingerprint(backend: Backend) -> str:
+    """Distinguishes workspaces in cache keys without putting the key into them."""
+    digest = hashlib.sha256(backend.api_key.get_secret_value().encode()).hexdigest()
+    return digest[:16]
+
+
+@st.cache_resource(show_spinner=False)
+def _client(base_url: str, fingerprint: str, _api_key: str) -> RecallClient:
+    return RecallClient(base_url, _api_key)
+
+
+def get_client(backend: Backend) -> RecallClient:
+    return _client(backend.base_url, key_fingerprint(backend), backend.api_key.get_secret_value())
+
+
+@st.cache_resource(show_spinner=False)
+def _audit_store(url: str) -> AuditStore:
+    return AuditStore(url)
+
+
+def get_audit_store(url: str) -> AuditStore:
+    return _audit_store(url)
+
+
+@dataclass(frozen=True)
+class DirectorySnapshot:
+    frame: pd.DataFrame
+    fetched_at: datetime
+
+    def contains(self, user_id: str) -> bool:
+        return user_id in self.frame.index
+
+    def age_seconds(self, now: datetime | None = None) -> float:
+        return ((now or datetime.now(UTC)) - self.fetched_at).total_seconds()
+
+
+@st.cache_data(ttl=DIRECTORY_TTL_SECONDS, show_spinner="Loading the workspace's users…")
+def _directory(base_url: str, fingerprint: str, _recall: RecallClient) -> DirectorySnapshot:
+    users = _recall.list_users()
+    return DirectorySnapshot(users_frame(users), datetime.now(UTC))
+
+
+def get_directory(backend: Backend) -> DirectorySnapshot:
+    return _directory(backend.base_url, key_fingerprint(backend), get_client(backend))
+
+
+def refresh_directory() -> None:
+    _directory.clear()
+
+
+@dataclass(frozen=True)
+class AccountSnapshot:
+    user: CalendarUser
+    meetings: tuple[CalendarMeeting, ...]
+    fetched_at: datetime
+
+
+@st.cache_data(ttl=ACCOUNT_TTL_SECONDS, show_spinner="Loading the account…")
+def _account(
+    base_url: str, fingerprint: str, user_id: str, _recall: RecallClient
+) -> AccountSnapshot:
+    now = datetime.now(UTC)
+    user = _recall.get_user(user_id)
+    meetings = _recall.list_meetings(user_id, start_time_after=now - PAST_MEETINGS_WINDOW)
+    return AccountSnapshot(user, tuple(meetings), now)
+
+
+def get_account(backend: Backend, user_id: str) -> AccountSnapshot:
+    """One user's account. Callers check the directory first: a user id Recall has not seen
+    would be created by the token mint this needs."""
+    return _account(backend.base_url, key_fingerprint(backend), user_id, get_client(backend))
+
+
+def refresh_account(backend: Backend, user_id: str) -> None:
+    _account.clear(backend.base_url, key_fingerprint(backend), user_id, get_client(backend))
