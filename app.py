@@ -7,6 +7,7 @@ import streamlit as st
 from lib.staff import Action, StaffMember
 from lib.ui.auth import require_staff
 from lib.ui.backend import get_backend, get_settings, read_secrets
+from lib.ui.deeplink import remember_requested_page, restore_requested_page
 from lib.ui.events import record_sign_in
 
 st.set_page_config(
@@ -18,6 +19,7 @@ st.set_page_config(
 settings = get_settings()
 # Starts the embedded sandbox on the first run of the process when no API key is set.
 get_backend(settings)
+remember_requested_page()
 staff: StaffMember = require_staff(settings, read_secrets(), on_sign_in=record_sign_in)
 
 # A page left out of this dict cannot be reached even by URL ("Page not found").
@@ -39,4 +41,6 @@ if staff.can(Action.READ_AUDIT):
         1, st.Page("pages/audit.py", title="Audit log", icon=":material/policy:")
     )
 
-st.navigation(pages).run()
+current = st.navigation(pages)
+restore_requested_page([page for section in pages.values() for page in section], current)
+current.run()

@@ -1,0 +1,394 @@
+"""The Meetings tab: Recall's view and the rules engine's side by side, overrides, details.
+
+Override edits are collected from the editor's state into a per-user pending set keyed by
+meeting id (so a filter change never drops or misplaces an edit), shown as a diff, and written
+only on Save with a reason.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import streamlit as st
+
+from lib.account_view import OVERRIDE_LABELS, OVERRIDE_VALUES, meetings_table, override_changes
+from lib.actions import ActionError, OverrideChange
+from lib.autorecord import decide
+from lib.recall.models import CalendarMeeting, CalendarUser
+from lib.staff import Action
+from lib.ui.context import PageContext
+from lib.ui.data import refresh_account
+from lib.ui.state import SK_ACCOUNT_FLASH, SK_EDITOR_GENERATION, SK_PENDING_OVERRIDES
+from lib.ui.text import code, plain
+
+
+def viewer_timezone(default: str) -> ZoneInfo:
+    """The browser's zone when Streamlit knows it, else the configured default."""
+    for name in (st.context.timezone, default, "UTC"):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def _pending(user_id: str) -> dict[str, str]:
+    return st.session_state.setdefault(SK_PENDING_OVERRIDES, {}).setdefault(user_id, {})
+
+
+def _generation(user_id: str) -> int:
+    return st.session_state.setdefault(SK_EDITOR_GENERATION, {}).get(user_id, 0)
+
+
+def _reset_editor(user_id: str) -> None:
+    st.session_state.setdefault(SK_PENDING_OVERRIDES, {}).pop(user_id, None)
+    generations = st.session_state.setdefault(SK_EDITOR_GENERATION, {})
+    generations[user_id] = generations.get(user_id, 0) + 1
+
+
+def _filters(table: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
+    today = datetime.now(tz).date()
+    first, second, third = st.columns([2, 2, 3])
+    dates = first.date_input(
+        "Dates",
+        value=(today - timedelta(days=1), today + timedelta(days=28)),
+        key="meetings-dates",
+    )
+    recording = second.segmented_control(
+        "Recall says",
+        ["All", "Will record", "Won't record"],
+        default="All",
+        key="meetings-recording",
+    )
+    text = third.text_input(
+        "Search", placeholder="Title, platform, bot id or attendee user", key="meetings-search"
+    )
+    fourth, fifth = st.columns([3, 2])
+    platforms = sorted(table["meeting_platform"].unique())
+    chosen = fourth.multiselect("Meeting platform", platforms, key="meetings-platforms")
+    mismatches_only = fifth.toggle(
+        "Only where Recall and the rules disagree", key="meetings-mismatch"
+    )
+
+    mask = pd.Series(True, index=table.index)
+    if isinstance(dates, tuple | list) and len(dates) == 2:
+        start = datetime.combine(dates[0], datetime.min.time(), tz)
+        end = datetime.combine(dates[1], datetime.max.time(), tz)
+        starts = pd.to_datetime(table["start"], utc=True)
+        mask &= starts.isna() | ((starts >= start) & (starts <= end))
+    if recording == "Will record":
+        mask &= table["recall_will_record"]
+    elif recording == "Won't record":
+        mask &= ~table["recall_will_record"]
+    if chosen:
+        mask &= table["meeting_platform"].isin(chosen)
+    if mismatches_only:
+        mask &= table["mismatch"]
+    needle = text.strip().lower()
+    if needle:
+        haystack = (
+            table["title"].str.lower()
+            + " "
+            + table["meeting_platform"].str.lower()
+            + " "
+            + table["bot_id"].str.lower()
+            + " "
+            + table["bot_shared_with"].str.lower()
+        )
+        mask &= haystack.str.contains(needle, regex=False)
+    return table[mask]
+
+
+COLUMN_CONFIG = {
+    "start": st.column_config.DatetimeColumn("Start", format="ddd D MMM, HH:mm", width=140),
+    "end": st.column_config.DatetimeColumn("End", format="HH:mm", width="small"),
+    "title": st.column_config.TextColumn("Title", width="medium"),
+    "meeting_platform": st.column_config.TextColumn("Platform", width="small"),
+    "join_url": st.column_config.LinkColumn("Join link", display_text="open", width="small"),
+    "calendar": st.column_config.TextColumn("Calendar", width="small"),
+    "external": st.column_config.CheckboxColumn("External", width="small"),
+    "hosted": st.column_config.CheckboxColumn("Hosts", width="small"),
+    "recurring": st.column_config.CheckboxColumn("Recurring", width="small"),
+    "response": st.column_config.TextColumn("Response", width="small"),
+    "attendees": st.column_config.NumberColumn("People", width="small"),
+    "recall_will_record": st.column_config.CheckboxColumn(
+        "Recall: records", help="Recall's will_record", width=110
+    ),
+    "engine_record": st.column_config.CheckboxColumn(
+        "Rules: records", help="What the documented rules decide", width=105
+    ),
+    "mismatch": st.column_config.CheckboxColumn(
+        "Differs", help="Recall and the documented rules disagree", width="small"
+    ),
+    "engine_reason": st.column_config.TextColumn("Why", width="large"),
+    "mismatch_cause": st.column_config.TextColumn("Likely cause of the difference", width="medium"),
+    "bot_id": st.column_config.TextColumn("Bot", width="small"),
+    "bot_shared_with": st.column_config.TextColumn(
+        "Bot shared with",
+        help="Other workspace users with this meeting on the same calendar platform; Recall "
+        "sends them one de-duplicated bot",
+        width="small",
+    ),
+    "override": st.column_config.SelectboxColumn(
+        "Override",
+        options=list(OVERRIDE_VALUES),
+        required=True,
+        help="Auto follows the preferences; Always and Never win over them",
+        width=95,
+    ),
+}
+SHOWN = [
+    "start",
+    "end",
+    "title",
+    "override",
+    "recall_will_record",
+    "engine_record",
+    "mismatch",
+    "engine_reason",
+    "mismatch_cause",
+    "meeting_platform",
+    "join_url",
+    "calendar",
+    "external",
+    "hosted",
+    "recurring",
+    "response",
+    "attendees",
+    "bot_id",
+    "bot_shared_with",
+]
+
+
+def render_meetings(
+    ctx: PageContext,
+    user: CalendarUser,
+    meetings: tuple[CalendarMeeting, ...],
+    table: pd.DataFrame,
+) -> None:
+    user_id = user.external_id or ""
+    tz = viewer_timezone(ctx.settings.display_timezone)
+    st.caption(f"Times in {tz.key}. Meetings from the last 7 days and the coming 4 weeks.")
+    if table.empty:
+        st.info(
+            "No meetings. A user with no connected calendar has none; a newly connected one "
+            "syncs within minutes.",
+            icon=":material/event_busy:",
+        )
+        return
+    shown = _filters(table, tz)
+    can_edit = ctx.can(Action.CHANGE_OVERRIDE)
+    pending = _pending(user_id)
+    display = shown.copy()
+    for column in ("start", "end"):
+        display[column] = pd.to_datetime(display[column], utc=True).dt.tz_convert(tz)
+    if can_edit and pending:
+        display["override"] = [
+            pending.get(mid, label) for mid, label in display["override"].items()
+        ]
+    st.caption(
+        f"{len(shown):,} of {len(table):,} meetings"
+        + (" · edit the Override column, then review and save below" if can_edit else "")
+    )
+    key = f"meetings-editor-{user_id}-{_generation(user_id)}"
+    st.data_editor(
+        display[SHOWN],
+        key=key,
+        column_config=COLUMN_CONFIG,
+        disabled=[c for c in SHOWN if c != "override" or not can_edit],
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(display), 560),
+        num_rows="fixed",
+    )
+    if can_edit:
+        edited = st.session_state.get(key, {}).get("edited_rows", {})
+        loaded = table["override"]
+        for meeting_id, _old, wanted in override_changes(display[SHOWN], edited):
+            label = OVERRIDE_LABELS[wanted]
+            if label == loaded.get(meeting_id):
+                pending.pop(meeting_id, None)
+            else:
+                pending[meeting_id] = label
+        # An edit back to the loaded value is not a change.
+        for meeting_id in [m for m, label in pending.items() if loaded.get(m) == label]:
+            pending.pop(meeting_id)
+        if pending:
+            _save_overrides(ctx, user_id, table, pending)
+    _details(ctx, user, meetings, shown, tz)
+
+
+def _save_overrides(
+    ctx: PageContext, user_id: str, table: pd.DataFrame, pending: dict[str, str]
+) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{len(pending)} override change(s) to save**")
+        diff = pd.DataFrame(
+            [
+                {
+                    "Meeting": table.loc[mid, "title"],
+                    "Start": table.loc[mid, "start"],
+                    "From": table.loc[mid, "override"],
+                    "To": label,
+                }
+                for mid, label in pending.items()
+                if mid in table.index
+            ]
+        )
+        st.dataframe(diff, hide_index=True, width="stretch")
+        with st.form("save-overrides", border=False):
+            reason = st.text_input("Reason", max_chars=500, key="overrides-reason")
+            ticket = st.text_input("Ticket (optional)", max_chars=100, key="overrides-ticket")
+            left, right = st.columns(2)
+            save = left.form_submit_button("Save overrides", type="primary")
+            discard = right.form_submit_button("Discard changes")
+        if discard:
+            _reset_editor(user_id)
+            st.rerun()
+        if save:
+            changes = [
+                OverrideChange(
+                    mid, OVERRIDE_VALUES[table.loc[mid, "override"]], OVERRIDE_VALUES[label]
+                )
+                for mid, label in pending.items()
+                if mid in table.index
+            ]
+            try:
+                outcome = ctx.actions().set_overrides(
+                    user_id, changes, reason=reason, ticket=ticket
+                )
+            except ActionError as exc:
+                st.error(plain(exc.message, limit=None), icon=":material/error:")
+                return
+            messages = []
+            if outcome.applied:
+                recorded = sum(1 for m in outcome.applied if m.will_record)
+                messages.append(
+                    f"Saved {len(outcome.applied)} override(s); Recall now records "
+                    f"{recorded} of them."
+                )
+            messages.extend(c.describe() for c in outcome.conflicts)
+            messages.extend(
+                f"Meeting {mid}: {message}" for mid, message in outcome.failures.items()
+            )
+            refresh_account(ctx.backend, user_id)
+            _reset_editor(user_id)
+            st.session_state[SK_ACCOUNT_FLASH] = " ".join(messages)
+            st.rerun()
+
+
+def _details(
+    ctx: PageContext,
+    user: CalendarUser,
+    meetings: tuple[CalendarMeeting, ...],
+    shown: pd.DataFrame,
+    tz: ZoneInfo,
+) -> None:
+    if shown.empty:
+        return
+    by_id = {m.id: m for m in meetings}
+
+    def label(meeting_id: str) -> str:
+        row = shown.loc[meeting_id]
+        start = pd.Timestamp(row["start"])
+        when = start.tz_convert(tz).strftime("%a %d %b %H:%M") if not pd.isna(start) else "—"
+        return f"{when} · {row['title']}"
+
+    with st.expander("Meeting details", icon=":material/info:", expanded=False):
+        chosen = st.selectbox(
+            "Meeting", list(shown.index), format_func=label, key="meeting-details"
+        )
+        meeting = by_id.get(chosen)
+        if meeting is None:
+            return
+        row = shown.loc[chosen]
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**{plain(meeting.title or '(no title)')}**")
+            st.markdown(
+                f"Recall: {'records' if meeting.will_record else 'no bot'} — "
+                f"{plain(meeting.will_record_reason or 'no reason given')}"
+            )
+            st.markdown(f"Rules: {plain(row['engine_reason'])}")
+            if row["mismatch"]:
+                st.warning(plain(row["mismatch_cause"] or "Recall and the rules disagree."))
+            st.markdown(f"Bot: {code(meeting.bot_id) if meeting.bot_id else 'none'}")
+            if row["bot_shared_with"]:
+                st.caption(f"Shared with: {plain(row['bot_shared_with'])}")
+            if meeting.join_url:
+                st.markdown(f"Join link: {code(meeting.join_url)}")
+            st.caption(f"Meeting id {code(meeting.id)} · iCal {code(meeting.ical_uid)}")
+        with right:
+            st.markdown("**How the rules decided**")
+            email = next(
+                (
+                    c.email
+                    for c in user.connections
+                    if c.platform == meeting.calendar_platform and c.connected
+                ),
+                None,
+            )
+            decision = decide(
+                meeting.to_v1(),
+                user.preferences.flags(),
+                now=datetime.now(UTC),
+                connected_email=email,
+            )
+            trace = pd.DataFrame(
+                [
+                    {
+                        "Check": step.check,
+                        "Outcome": str(step.outcome),
+                        "Facts": ", ".join(f"{k}: {v}" for k, v in step.facts),
+                    }
+                    for step in decision.trace
+                ]
+            )
+            st.dataframe(trace, hide_index=True, width="stretch")
+        attendees = pd.DataFrame(
+            [
+                {
+                    "Name": a.name or "",
+                    "Email": a.email or "",
+                    "Organizer": a.is_organizer,
+                    "Response": a.status or "",
+                }
+                for a in meeting.attendees
+            ]
+        )
+        st.markdown("**Attendees**")
+        if attendees.empty:
+            st.caption("No attendee rows (the calendar may hide them).")
+        else:
+            st.dataframe(attendees, hide_index=True, width="stretch")
+        invites = {
+            name: getattr(meeting, name)
+            for name in (
+                "zoom_invite",
+                "meet_invite",
+                "teams_invite",
+                "webex_invite",
+                "goto_meeting_invite",
+            )
+            if getattr(meeting, name)
+        }
+        st.markdown("**Invite data**")
+        st.json(invites or {"invites": "none (no join link)"}, expanded=True)
+
+
+def build_table(
+    user: CalendarUser,
+    meetings: tuple[CalendarMeeting, ...],
+    directory: pd.DataFrame | None,
+    preferences_changed_at: datetime | None,
+) -> pd.DataFrame:
+    return meetings_table(
+        user,
+        meetings,
+        now=datetime.now(UTC),
+        directory=directory,
+        preferences_changed_at=preferences_changed_at,
+    )
