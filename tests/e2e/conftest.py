@@ -51,8 +51,15 @@ class Console:
         return self.log_path.read_text(errors="replace")
 
 
-def start_console(tmp_dir: Path, env_overrides: dict[str, str] | None = None) -> Console:
-    port = free_port()
+def start_console(
+    tmp_dir: Path,
+    env_overrides: dict[str, str] | None = None,
+    *,
+    secrets_toml: str | None = None,
+    port: int | None = None,
+) -> Console:
+    """A `streamlit run app.py` process; ``secrets_toml`` replaces the secrets file."""
+    port = port or free_port()
     log_path = tmp_dir / f"console-{port}.log"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("RECALL_", "STREAMLIT_"))},
@@ -76,6 +83,10 @@ def start_console(tmp_dir: Path, env_overrides: dict[str, str] | None = None) ->
         "--server.fileWatcherType",
         "none",
     ]
+    if secrets_toml is not None:
+        secrets_path = tmp_dir / f"secrets-{port}.toml"
+        secrets_path.write_text(secrets_toml)
+        command += ["--secrets.files", str(secrets_path)]
     log_file = log_path.open("w")
     process = subprocess.Popen(
         command, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT, text=True
@@ -172,3 +183,9 @@ def sign_in(page: Page, console: Console, username: str, password: str | None = 
     page.get_by_role("button", name="Sign in").click()
     wait_for_app_run(page)
     page.get_by_role("button", name="Sign out").wait_for(timeout=30_000)
+
+
+def go_to(page: Page, title: str) -> None:
+    """Open a page from the sidebar navigation."""
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title).click()
+    wait_for_app_run(page)

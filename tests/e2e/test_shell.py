@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Console, sign_in, wait_for_app_run
+from tests.e2e.conftest import Console, go_to, sign_in, wait_for_app_run
 
 pytestmark = pytest.mark.e2e
 
@@ -15,8 +15,7 @@ VIEWER_PAGES = ["Find a user", "Account", "Preview", "Bot preset", "Status"]
 def test_admin_sees_every_page_with_the_sandbox_banner(console: Console, page: Page, screenshot):
     sign_in(page, console, "admin")
     for title in [*VIEWER_PAGES, "Audit log"]:
-        page.get_by_role("link", name=title).click()
-        wait_for_app_run(page)
+        go_to(page, title)
         expect(page.get_by_text("Sandbox mode")).to_be_visible()
         expect(page.locator("[data-testid='stException']")).to_have_count(0)
     screenshot("shell-admin-audit")
@@ -25,7 +24,9 @@ def test_admin_sees_every_page_with_the_sandbox_banner(console: Console, page: P
 
 def test_viewer_has_no_audit_page_even_by_url(console: Console, page: Page):
     sign_in(page, console, "viewer")
-    expect(page.get_by_role("link", name="Audit log")).to_have_count(0)
+    expect(
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Audit log")
+    ).to_have_count(0)
     page.goto(f"{console.url}/audit")
     wait_for_app_run(page)
     # Streamlit falls back to the default page for a path the role's navigation lacks.
