@@ -7,7 +7,7 @@ from lib.audit import Outcome
 from lib.staff import Action
 from lib.ui.account_activity import render_activity
 from lib.ui.account_calendars import render_calendars
-from lib.ui.account_meetings import build_table, render_meetings
+from lib.ui.account_meetings import render_meetings
 from lib.ui.account_open import (
     checked_account_id,
     render_lookup,
@@ -16,7 +16,7 @@ from lib.ui.account_open import (
 )
 from lib.ui.account_preferences import render_preferences
 from lib.ui.context import current_view_as
-from lib.ui.data import get_account, refresh_account
+from lib.ui.data import get_account, get_meetings_table, refresh_account
 from lib.ui.errors import attempt
 from lib.ui.page import start_page
 from lib.ui.state import SK_ACCOUNT_FLASH
@@ -56,7 +56,7 @@ if account is None:
 user, meetings = account.user, account.meetings
 
 changes = ctx.audit.query(user_id=user_id, action="preferences.update", outcome=Outcome.OK, limit=1)
-table = build_table(user, meetings, directory.frame, changes[0].time if changes else None)
+table = get_meetings_table(ctx.backend, account, directory, changes[0].time if changes else None)
 upcoming = table[table["end"].isna() | (table["end"] >= account.fetched_at)]
 
 header, refresh = st.columns([5, 1], vertical_alignment="bottom")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
-from lib.account_view import OVERRIDE_LABELS, OVERRIDE_VALUES, meetings_table, override_changes
+from lib.account_view import OVERRIDE_LABELS, OVERRIDE_VALUES, override_changes
 from lib.actions import ActionError, OverrideChange
 from lib.autorecord import decide
 from lib.recall.models import CalendarMeeting, CalendarUser
@@ -377,18 +377,3 @@ def _details(
         }
         st.markdown("**Invite data**")
         st.json(invites or {"invites": "none (no join link)"}, expanded=True)
-
-
-def build_table(
-    user: CalendarUser,
-    meetings: tuple[CalendarMeeting, ...],
-    directory: pd.DataFrame | None,
-    preferences_changed_at: datetime | None,
-) -> pd.DataFrame:
-    return meetings_table(
-        user,
-        meetings,
-        now=datetime.now(UTC),
-        directory=directory,
-        preferences_changed_at=preferences_changed_at,
-    )
