@@ -4,8 +4,9 @@ One place answers "who can change what, and where is it recorded". Each write ru
 steps: check the permission (hiding a button is not a control), require a reason, re-read the
 current value from Recall and refuse with a conflict if it changed since the page loaded,
 record an ``attempt`` event, call Recall, record ``ok`` or ``failed`` with the value Recall
-holds afterwards. A refused write (no permission, no reason, a conflict) is recorded as
-``failed`` too, so the log shows attempts nobody was allowed to make.
+holds afterwards. A refused write (no permission, no reason, an invalid value, a conflict, a
+current value that could not be read) is recorded as ``failed`` too, so the log shows attempts
+nobody was allowed to make: every ``ActionError`` a write method raises has its ``failed`` event.
 
 Calendar V1 has no conditional writes (no ETag), so the conflict check narrows the window for a
 lost update to the moment between the re-read and the write; it cannot close it entirely.
@@ -110,6 +111,26 @@ class OverrideOutcome:
     failures: dict[str, str] = field(default_factory=dict)
 
 
+# A refused value is typed or crafted by staff: record enough to see what was tried, never so
+# much (or so odd a type) that the audit record itself fails.
+_MAX_REFUSED_TEXT = 200
+
+
+def _recordable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= _MAX_REFUSED_TEXT else value[:_MAX_REFUSED_TEXT] + "..."
+    if isinstance(value, Mapping):
+        return {str(key): _recordable(item) for key, item in value.items()}
+    return f"<{type(value).__name__}>"
+
+
+def _is_override(value: Any) -> bool:
+    # Identity, not equality: 1 == True, and a crafted 1 or 0 must not pass for a choice.
+    return value is None or value is True or value is False
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "not set"
@@ -127,6 +148,21 @@ def preference_diff(
         if key in wanted and wanted[key] != loaded.get(key):
             diff[key] = (loaded.get(key), wanted[key])
     return diff
+
+
+def _preference_problem(after: Mapping[str, Any]) -> str | None:
+    """Why these new preference values cannot be sent, or None when they can."""
+    if not after:
+        return "Nothing changed: the new values equal the current ones."
+    for key, value in after.items():
+        if key == "bot_name":
+            if not isinstance(value, str) or not value.strip():
+                return "The bot name cannot be empty."
+            if len(value) > MAX_BOT_NAME_CHARS:
+                return f"Keep the bot name under {MAX_BOT_NAME_CHARS} characters."
+        elif not isinstance(value, bool):
+            return f"{key} must be on or off."
+    return None
 
 
 class Actions:
@@ -200,18 +236,16 @@ class Actions:
         """Permission, reason and existence checks; each refusal is audited and raised."""
 
         def refuse(error: ActionError) -> ActionError:
-            self.record(
+            return self._refused(
                 audit_action,
-                outcome=Outcome.FAILED,
+                error,
                 user_id=user_id,
                 target=target,
                 reason=(reason or "").strip()[:500] or None,
                 ticket=ticket,
                 after=after,
-                error_class=type(error).__name__,
                 request_id=request_id,
             )
-            return error
 
         if not self.staff.can(permission):
             raise refuse(
@@ -232,6 +266,68 @@ class Actions:
                 )
             )
         return clean, clean_ticket
+
+    def _refused(
+        self,
+        audit_action: str,
+        error: ActionError,
+        *,
+        user_id: str | None,
+        target: str | None,
+        reason: str | None,
+        ticket: str | None,
+        request_id: str,
+        before: Any = None,
+        after: Any = None,
+    ) -> ActionError:
+        """Record a write that was not sent as ``failed``; return ``error`` for raising."""
+        self.record(
+            audit_action,
+            outcome=Outcome.FAILED,
+            user_id=user_id,
+            target=target,
+            reason=reason,
+            ticket=ticket,
+            before=_recordable(before),
+            after=_recordable(after),
+            error_class=type(error).__name__,
+            request_id=request_id,
+        )
+        return error
+
+    def _read(
+        self,
+        read: Callable[[], Any],
+        audit_action: str,
+        *,
+        user_id: str | None,
+        target: str | None,
+        reason: str,
+        ticket: str | None,
+        after: Any,
+        request_id: str,
+    ) -> Any:
+        """The current value before a write; when Recall cannot say, nothing is sent."""
+        try:
+            return read()
+        except RecallError as exc:
+            error_class = type(exc).__name__
+            message = (
+                "Could not read the current value before writing, so nothing was changed: "
+                f"{exc.message}"
+            )
+        self.record(
+            audit_action,
+            outcome=Outcome.FAILED,
+            user_id=user_id,
+            target=target,
+            reason=reason,
+            ticket=ticket,
+            after=after,
+            error_class=error_class,
+            request_id=request_id,
+        )
+        raise WriteFailedError(message, error_class=error_class)
 
     def _call(
         self,
@@ -276,6 +372,16 @@ class Actions:
             raise WriteFailedError(
                 exc.message, error_class=type(exc).__name__, current=current
             ) from None
+        except Exception as exc:
+            # An attempt on record must never be left without its outcome.
+            self.record(
+                audit_action,
+                outcome=Outcome.FAILED,
+                before=before,
+                error_class=type(exc).__name__,
+                **common,
+            )
+            raise
         shown = result_view(result) if result_view is not None else after
         self.record(audit_action, outcome=Outcome.OK, before=before, after=shown, **common)
         return result
@@ -310,19 +416,21 @@ class Actions:
             after=after,
             request_id=request_id,
         )
-        if not diff:
-            raise InvalidChangeError("Nothing changed: the new values equal the current ones.")
-        for key, value in after.items():
-            if key == "bot_name":
-                if not isinstance(value, str) or not value.strip():
-                    raise InvalidChangeError("The bot name cannot be empty.")
-                if len(value) > MAX_BOT_NAME_CHARS:
-                    raise InvalidChangeError(
-                        f"Keep the bot name under {MAX_BOT_NAME_CHARS} characters."
-                    )
-            elif not isinstance(value, bool):
-                raise InvalidChangeError(f"{key} must be on or off.")
-        current_user = self._read(lambda: self.client.get_user(user_id))
+        context: dict[str, Any] = {
+            "user_id": user_id,
+            "target": None,
+            "reason": clean,
+            "ticket": clean_ticket,
+            "request_id": request_id,
+        }
+        problem = _preference_problem(after)
+        if problem is not None:
+            raise self._refused(
+                "preferences.update", InvalidChangeError(problem), after=after, **context
+            )
+        current_user = self._read(
+            lambda: self.client.get_user(user_id), "preferences.update", after=after, **context
+        )
         current = current_user.preferences.to_v1()
         conflicts = [
             Conflict("this user's preferences", key, old, current.get(key), new)
@@ -330,18 +438,13 @@ class Actions:
             if current.get(key) != old
         ]
         if conflicts:
-            self.record(
+            raise self._refused(
                 "preferences.update",
-                outcome=Outcome.FAILED,
-                user_id=user_id,
-                reason=clean,
-                ticket=clean_ticket,
+                ConflictError(conflicts),
                 before={c.field: c.current for c in conflicts},
                 after=after,
-                error_class="ConflictError",
-                request_id=request_id,
+                **context,
             )
-            raise ConflictError(conflicts)
         flags = {k: v for k, v in after.items() if k != "bot_name"}
         bot_name = after.get("bot_name")
         return self._call(
@@ -382,10 +485,20 @@ class Actions:
             after=wanted,
             request_id=request_id,
         )
+        if not all(_is_override(c.wanted) for c in changes):
+            # Checked for the whole batch first: a bad value must not leave half of it applied.
+            raise self._refused(
+                "meeting.override",
+                InvalidChangeError("An override is Always, Never or Auto."),
+                user_id=user_id,
+                target=",".join(sorted(wanted))[:500] or None,
+                reason=clean,
+                ticket=clean_ticket,
+                after=wanted,
+                request_id=request_id,
+            )
         outcome = OverrideOutcome()
         for change in changes:
-            if change.wanted not in (True, False, None):
-                raise InvalidChangeError("An override is Always, Never or Auto.")
             if change.wanted == change.loaded:
                 continue
             per_meeting = new_request_id()
@@ -498,10 +611,23 @@ class Actions:
             after={"connected": False},
             request_id=request_id,
         )
+        context: dict[str, Any] = {
+            "user_id": user_id,
+            "target": platform,
+            "reason": clean,
+            "ticket": clean_ticket,
+            "request_id": request_id,
+        }
         if platform not in CALENDAR_PLATFORMS:
-            raise InvalidChangeError("Choose Google or Microsoft.")
-        current = self._read(lambda: self.client.get_user(user_id)).connection(platform)
-        before = {"connected": bool(current and current.connected)}
+            raise self._refused(
+                "calendar.disconnect", InvalidChangeError("Choose Google or Microsoft."), **context
+            )
+
+        def connected() -> dict[str, bool]:
+            connection = self.client.get_user(user_id).connection(platform)
+            return {"connected": bool(connection and connection.connected)}
+
+        before = self._read(connected, "calendar.disconnect", after={"connected": False}, **context)
         return self._call(
             "calendar.disconnect",
             lambda: self.client.disconnect(user_id, platform),
@@ -512,6 +638,7 @@ class Actions:
             before=before,
             after={"connected": False},
             request_id=request_id,
+            read_back=connected,
             result_view=lambda user: {
                 "connected": bool(user.connection(platform) and user.connection(platform).connected)
             },
@@ -537,18 +664,17 @@ class Actions:
             request_id=request_id,
         )
         if confirmation != user_id:
-            self.record(
+            raise self._refused(
                 "user.delete",
-                outcome=Outcome.FAILED,
+                ConfirmationMismatchError(
+                    "The confirmation does not match the user id; type the user id exactly to "
+                    "delete this calendar user."
+                ),
                 user_id=user_id,
+                target=None,
                 reason=clean,
                 ticket=clean_ticket,
-                error_class="ConfirmationMismatchError",
                 request_id=request_id,
-            )
-            raise ConfirmationMismatchError(
-                "The confirmation does not match the user id; type the user id exactly to "
-                "delete this calendar user."
             )
         self._call(
             "user.delete",
@@ -560,6 +686,7 @@ class Actions:
             before={"deleted": False},
             after={"deleted": True},
             request_id=request_id,
+            read_back=lambda: {"deleted": not self._listed(user_id)},
         )
 
     def mint_user(self, user_id: str, *, reason: str | None, ticket: str | None = None) -> None:
@@ -581,7 +708,15 @@ class Actions:
             must_exist=False,
         )
         if self._user_exists(user_id):
-            raise InvalidChangeError(f"{user_id!r} already exists; open it instead.")
+            raise self._refused(
+                "user.mint",
+                InvalidChangeError(f"{user_id!r} already exists; open it instead."),
+                user_id=user_id,
+                target=None,
+                reason=clean,
+                ticket=clean_ticket,
+                request_id=request_id,
+            )
         self._call(
             "user.mint",
             lambda: self.client.authenticate(user_id),
@@ -592,6 +727,7 @@ class Actions:
             before={"exists": False},
             after={"exists": True},
             request_id=request_id,
+            read_back=lambda: {"exists": self._listed(user_id)},
             result_view=lambda _token: {"exists": True},
         )
 
@@ -620,11 +756,8 @@ class Actions:
             after=None,
             request_id=request_id,
         )
-        if platform not in CALENDAR_PLATFORMS:
-            raise InvalidChangeError("Choose Google or Microsoft.")
 
-        def build() -> ConnectionLink:
-            token = self.client.authenticate(user_id)
+        def build_with(token: str) -> ConnectionLink:
             return build_connection_url(
                 platform,  # type: ignore[arg-type]
                 token=token,
@@ -635,6 +768,30 @@ class Actions:
                 redirect_uri=None if sandbox else redirect_uri,
                 sandbox=sandbox,
             )
+
+        problem = None
+        if platform not in CALENDAR_PLATFORMS:
+            problem = "Choose Google or Microsoft."
+        else:
+            # The settings are checked with a stand-in token first, so a misconfigured link
+            # costs no token minting.
+            try:
+                build_with("token-not-yet-minted")
+            except ValueError as exc:
+                problem = str(exc)
+        if problem is not None:
+            raise self._refused(
+                "connection_link.create",
+                InvalidChangeError(problem),
+                user_id=user_id,
+                target=platform,
+                reason=clean,
+                ticket=clean_ticket,
+                request_id=request_id,
+            )
+
+        def build() -> ConnectionLink:
+            return build_with(self.client.authenticate(user_id))
 
         return self._call(
             "connection_link.create",
@@ -651,12 +808,7 @@ class Actions:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _read(self, read: Callable[[], Any]) -> Any:
-        try:
-            return read()
-        except RecallError as exc:
-            raise WriteFailedError(
-                f"Could not read the current value before writing, so nothing was changed: "
-                f"{exc.message}",
-                error_class=type(exc).__name__,
-            ) from None
+    def _listed(self, user_id: str) -> bool:
+        """Whether the workspace's user list has ``user_id``, asked with the API key: reading
+        the user itself could mint a token and so recreate a user that is gone."""
+        return any(user.external_id == user_id for user in self.client.list_users())
