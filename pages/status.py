@@ -1,13 +1,33 @@
-"""Status page: which Recall the console uses and whether it answers."""
+"""Status page (every role): which Recall the console uses and whether it answers, requests
+against the rate limits, the audit store and its chain, and the console's version."""
 
 import streamlit as st
 
 from lib.staff import Action
+from lib.ui.audit_display import display_zone
 from lib.ui.page import start_page
+from lib.ui.state import SK_STATUS_CHECK_AGAIN
+from lib.ui.status_checks import describe_target, forget_ping, get_ping
+from lib.ui.status_view import render_audit_store, render_limits, render_overview, render_recall
 from lib.version import version
 
-ctx = start_page("Status", requires=Action.VIEW_STATUS)
-left, right = st.columns(2)
-left.metric("Recall", "Sandbox" if ctx.backend.mode == "sandbox" else ctx.settings.recall_region)
-right.metric("Console version", version())
-st.write(f"Base URL: `{ctx.backend.base_url}`")
+ctx = start_page(
+    "Status",
+    caption="Which Recall this console talks to, whether it answers, how close it runs to "
+    "Recall's rate limits, and the audit log's health.",
+    requires=Action.VIEW_STATUS,
+)
+zone = display_zone(ctx.settings)
+target = describe_target(ctx.backend)
+
+# The button is drawn further down; its click is read here, before the ping is taken.
+if st.session_state.get(SK_STATUS_CHECK_AGAIN):
+    forget_ping()
+ping = get_ping(ctx.backend, ctx.client)
+
+overview = st.container()
+render_recall(ctx.backend, target, ping, zone)
+render_limits(ctx.client)
+chain = render_audit_store(ctx.audit, ctx.settings, zone, can_open_log=ctx.can(Action.READ_AUDIT))
+with overview:
+    render_overview(target, ping, chain, version())

@@ -64,6 +64,7 @@ SK_AUDIT_FILTER_SINCE = "audit.filter.since"
 SK_AUDIT_FILTER_UNTIL = "audit.filter.until"
 SK_AUDIT_QUERY_SEEDED = "audit.query_seeded"
 SK_AUDIT_PAGE = "audit.page"
+SK_AUDIT_PAGE_GENERATION = "audit.page_generation"
 SK_AUDIT_PAGE_SIZE = "audit.page_size"
 SK_AUDIT_VIEW_SIGNATURE = "audit.view_signature"
 SK_AUDIT_TABLE_KEY = "audit.table_key"
@@ -76,3 +77,29 @@ SK_AUDIT_VERIFY = "audit.verify"
 SK_STATUS_VERIFY = "status.verify"
 SK_STATUS_CHECK_AGAIN = "status.check_again"
 SK_REQUESTED_PAGE = "console.requested_page"
+
+# Find a user (pages/directory.py, lib/ui/directory_*.py).
+SK_DIR_QUERY = "directory.query"
+SK_DIR_STATES = "directory.states"
+SK_DIR_DUPLICATES = "directory.duplicates_only"
+SK_DIR_SORT = "directory.sort"
+SK_DIR_DESCENDING = "directory.descending"
+SK_DIR_PAGE_SIZE = "directory.page_size"
+# Prefixes of the page buttons' key (one per search) and of the results table's key (one per
+# page of a search): see page_key and table_key in lib/ui/directory_search.py.
+SK_DIR_PAGE = "directory.page"
+SK_DIR_TABLE = "directory.table"
+# Prefix of the preference editor's key: f"{SK_DIR_EDITOR}.{generation}".
+SK_DIR_EDITOR = "directory.prefs_editor"
+SK_DIR_EDITOR_GENERATION = "directory.prefs_editor_generation"
+# User ids of the editor's rows as last shown, so pending edits map back to users.
+SK_DIR_EDITOR_ROWS = "directory.prefs_editor_rows"
+SK_DIR_PREFS_REASON = "directory.prefs_reason"
+SK_DIR_PREFS_TICKET = "directory.prefs_ticket"
+# Prefixes of the mint widgets' keys (one set per typed id).
+SK_DIR_MINT_REASON = "directory.mint_reason"
+SK_DIR_MINT_TICKET = "directory.mint_ticket"
+SK_DIR_MINT_CONFIRM = "directory.mint_confirm"
+# Messages for the next run: list of (kind, Markdown-safe text).
+SK_DIR_NOTICE = "directory.notice"
+SK_PRESET_TAB = "presets.tab"
