@@ -44,6 +44,12 @@ class SandboxSettings(BaseModel):
     base_url: str | None = None
     api_key: SecretStr | None = None
 
+    @field_validator("base_url", "api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        # The example secrets file lists every key with an empty value.
+        return None if isinstance(value, str) and not value.strip() else value
+
 
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)

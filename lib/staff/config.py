@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 # Keys that appear in streamlit-authenticator's README and examples, or are placeholders anyone
 # would guess; a cookie signed with one of them can be forged.
@@ -42,6 +42,12 @@ class StaffConfig(BaseModel):
     roles: dict[str, str] = Field(default_factory=dict)
     groups_claim: str = "groups"
     group_roles: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("credentials_file", "cookie_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        # The example secrets file lists every key with an empty value.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def email_roles(self) -> dict[str, str]:

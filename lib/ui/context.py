@@ -10,6 +10,7 @@ import streamlit as st
 
 from lib.actions import Actions
 from lib.audit import AuditStore, NewEvent
+from lib.db import safe_url
 from lib.recall import RecallClient
 from lib.settings import Settings
 from lib.staff import Action, StaffMember
@@ -52,12 +53,22 @@ def page_context() -> PageContext:
         st.stop()
     settings = get_settings()
     backend = get_backend(settings)
+    try:
+        audit = audit_store_for(settings)
+    except Exception as exc:  # any driver error: the console must not run without its log
+        st.error(
+            f"The audit store ({safe_url(settings.database_url_or_default)}) cannot be "
+            f"opened ({type(exc).__name__}). Nothing can be viewed or changed without an audit "
+            "record; check DATABASE_URL or the data directory, then reload.",
+            icon=":material/database:",
+        )
+        st.stop()
     return PageContext(
         settings=settings,
         backend=backend,
         staff=staff,
         client=get_client(backend),
-        audit=audit_store_for(settings),
+        audit=audit,
     )
 
 

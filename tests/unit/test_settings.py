@@ -76,3 +76,12 @@ def test_secrets_file_is_read_and_bad_toml_is_explained(tmp_path: Path):
     with pytest.raises(SettingsError) as raised:
         read_secrets_file(bad)
     assert SECRET not in str(raised.value)
+
+
+def test_the_example_secrets_file_means_sandbox_mode_with_defaults():
+    example = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml.example"
+    settings = load_settings(secrets=read_secrets_file(example), env={})
+    assert settings.mode == "sandbox"
+    assert settings.sandbox.base_url is None and settings.sandbox.api_key is None
+    assert settings.database_url_or_default.startswith("sqlite:///")
+    assert settings.recall_region == "us-east-1"

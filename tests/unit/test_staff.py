@@ -214,3 +214,15 @@ def test_cli_add_reset_role_remove(tmp_path: Path, monkeypatch, capsys):
     assert run_cli(monkeypatch, path, "remove", "pat@corp.example") == 0
     assert load_accounts(path) == []
     assert run_cli(monkeypatch, path, "remove", "pat@corp.example") == 2
+
+
+def test_the_example_secrets_file_starts_the_console_in_sandbox_mode(tmp_path: Path):
+    import tomllib
+
+    from lib.staff.config import load_staff_config
+
+    example = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml.example"
+    secrets = tomllib.loads(example.read_text())
+    config = load_staff_config(secrets)
+    assert config.credentials_file is None and config.cookie_key is None
+    assert problems(config) == []
