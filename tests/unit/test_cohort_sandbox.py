@@ -1,0 +1,177 @@
+"""run_cohort and CohortRun against the sandbox over real HTTP: unknown ids are never requested,
+the rate limits are waited out, a stop is honoured, and failures are reported per user."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from lib.autorecord import PRESETS, decide
+from lib.cohort import CohortProgress, CohortRun, local_days, run_cohort
+from lib.recall import RateLimiter, RecallClient
+
+
+def _client(running, **options) -> RecallClient:
+    return RecallClient(running.base_url, running.api_key, **options)
+
+
+def _known(client: RecallClient) -> set[str]:
+    return {u.external_id for u in client.list_users() if u.external_id}
+
+
+def test_unknown_ids_are_reported_and_never_requested(make_sandbox):
+    running = make_sandbox(seed=3, users=12)
+    client = _client(running)
+    known = _known(client)
+    users_before = running.state.user_count
+    ids = ["nw-000001", "ghost-1", "nw-000005", "ghost-2", "nw-000001"]
+    result = run_cohort(client, ids, known, PRESETS["record all"])
+    assert result.requested == ("nw-000001", "ghost-1", "nw-000005", "ghost-2")
+    assert result.unknown == ("ghost-1", "ghost-2")
+    assert result.previewed == ("nw-000001", "nw-000005")
+    assert not result.failures and not result.skipped and not result.stopped
+    # Nothing was created, and only the two known users were authenticated.
+    assert running.state.user_count == users_before
+    assert running.state.workspace.by_external_id("ghost-1") is None
+    assert running.state.stats.endpoint_count("authenticate") == 2
+
+
+def test_results_agree_with_the_single_meeting_rules(sandbox):
+    client = _client(sandbox)
+    known = _known(client)
+    ids = ["nw-000001", "nw-000004", "nw-000006", "nw-000011"]
+    candidate = PRESETS["only meetings I accepted"]
+    result = run_cohort(client, ids, known, candidate)
+    assert result.previewed == tuple(ids)
+    per_user = result.per_user().set_index("user_id")
+    for user_id in ids:
+        user = client.get_user(user_id)
+        emails = {c.platform: c.email for c in user.connections}
+        rows = result.meetings[result.meetings["user_id"] == user_id]
+        starts = stops = 0
+        for meeting in client.list_meetings(user_id):
+            if meeting.id not in set(rows["id"]):
+                continue
+            email = emails.get(meeting.calendar_platform or "")
+            now = decide(
+                meeting.model_dump(), user.preferences, now=result.now, connected_email=email
+            )
+            then = decide(meeting.model_dump(), candidate, now=result.now, connected_email=email)
+            starts += then.record and not now.record
+            stops += now.record and not then.record
+        assert (per_user.loc[user_id, "starts"], per_user.loc[user_id, "stops"]) == (starts, stops)
+    # nw-000011 never connected a calendar: previewed, with nothing upcoming.
+    assert per_user.loc["nw-000011", "meetings"] == 0
+    assert result.elapsed_s > 0
+
+
+def test_progress_is_reported_once_per_user(sandbox):
+    client = _client(sandbox)
+    ids = [f"nw-{i:06d}" for i in range(1, 11)]
+    seen: list[CohortProgress] = []
+    result = run_cohort(client, ids, _known(client), None, progress=seen.append, workers=4)
+    assert [p.done for p in seen] == list(range(1, 11))
+    assert {p.total for p in seen} == {10}
+    assert {p.last_user for p in seen} == set(ids)
+    assert seen[-1].fraction == 1.0
+    assert len(result.previewed) == 10
+
+
+def test_rate_limits_are_waited_out_not_failed(make_sandbox):
+    # The sandbox allows two authenticates a second and answers more with 429 + Retry-After;
+    # the client neither paces nor retries here, so every 429 reaches the cohort, which must
+    # wait it out instead of reporting the user as failed.
+    running = make_sandbox(seed=2, users=8, rate_limit_scale=2 / 300, rate_limit_window_s=1.0)
+    client = _client(running, limiter=RateLimiter.disabled(), max_retries=0)
+    known = _known(client)
+    seen: list[CohortProgress] = []
+    result = run_cohort(client, sorted(known)[:6], known, None, progress=seen.append, workers=6)
+    assert len(result.previewed) == 6 and not result.failures
+    assert running.state.stats.status_count(429) >= 1
+    assert max(p.waiting for p in seen) >= 1
+    assert seen[-1].waiting == 0
+    assert result.elapsed_s >= 2.0  # 6 authenticates, 2 a second
+
+
+def test_a_stop_skips_the_users_not_started(make_sandbox):
+    running = make_sandbox(seed=2, users=20, latency_ms=60)
+    client = _client(running)
+    known = _known(client)
+    stop = threading.Event()
+
+    def stop_after_two(progress: CohortProgress) -> None:
+        if progress.done >= 2:
+            stop.set()
+
+    ids = sorted(known)
+    result = run_cohort(client, ids, known, None, progress=stop_after_two, stop=stop, workers=2)
+    assert result.stopped
+    assert result.skipped
+    assert len(result.previewed) + len(result.failures) + len(result.skipped) == len(ids)
+    # At most the two workers' users in flight finish after the stop.
+    assert len(result.previewed) <= 4
+    assert running.state.stats.endpoint_count("authenticate") == len(result.previewed)
+
+
+def test_a_stop_before_the_start_fetches_nothing(make_sandbox):
+    running = make_sandbox(seed=2, users=5)
+    client = _client(running)
+    known = _known(client)
+    stop = threading.Event()
+    stop.set()
+    result = run_cohort(client, sorted(known), known, None, stop=stop)
+    assert result.previewed == () and result.skipped == tuple(sorted(known))
+    assert running.state.stats.endpoint_count("authenticate") == 0
+    assert len(result.meetings) == 0 and result.counts().meetings == 0
+
+
+def test_failures_are_reported_per_user_in_words(make_sandbox):
+    running = make_sandbox(seed=2, users=6, fault_rate=1.0, fault_kinds=("503",))
+    client = _client(running, max_retries=0)
+    known = {"nw-000001", "nw-000002"}
+    result = run_cohort(client, sorted(known), known, None)
+    assert result.previewed == ()
+    assert set(result.failures) == known
+    assert all("Recall" in message for message in result.failures.values())
+    assert result.per_user().empty
+    assert result.users_affected == 0
+
+
+def test_a_background_run_can_be_polled_and_stopped(make_sandbox):
+    running = make_sandbox(seed=2, users=30, latency_ms=60)
+    client = _client(running)
+    known = _known(client)
+    run = CohortRun(client, sorted(known), known, PRESETS["record all"], workers=2)
+    assert not run.done and run.progress.total == len(known)
+    run.start()
+    run.stop()
+    assert run.wait(timeout=30)
+    assert run.done and run.error is None
+    result = run.result
+    assert result is not None and result.stopped and result.skipped
+    assert run.progress.done == len(result.previewed) + len(result.failures)
+
+
+def test_a_background_run_finishes_with_the_full_result(sandbox):
+    client = _client(sandbox)
+    ids = ["nw-000001", "nw-000003", "ghost"]
+    run = CohortRun(client, ids, _known(client), PRESETS["only external"]).start()
+    assert run.wait(timeout=60)
+    result = run.result
+    assert result is not None and not result.stopped
+    assert result.previewed == ("nw-000001", "nw-000003") and result.unknown == ("ghost",)
+    assert run.progress.done == run.progress.total == 2
+    days = local_days(datetime.now(UTC), UTC)
+    assert result.meetings["start_time"].dt.date.max() <= days[-1]
+
+
+def test_worker_count_does_not_change_the_result(sandbox):
+    client = _client(sandbox)
+    ids = [f"nw-{i:06d}" for i in range(3, 11)]
+    known = _known(client)
+    now = datetime.now(UTC)
+    parallel = run_cohort(client, ids, known, PRESETS["record all"], now=now, workers=8)
+    serial = run_cohort(client, ids, known, PRESETS["record all"], now=now, workers=1)
+    assert parallel.previewed == serial.previewed == tuple(ids)
+    assert parallel.per_user().equals(serial.per_user())
+    assert parallel.meetings["record_after"].tolist() == serial.meetings["record_after"].tolist()
