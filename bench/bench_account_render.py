@@ -58,7 +58,7 @@ def main() -> None:
                 # fetches user and meetings from Recall again.
                 started = time.perf_counter()
                 page.get_by_role("button", name="Reload").click()
-                page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
+                page.locator("[data-testid='stDataFrame']:visible").first.wait_for(timeout=60_000)
                 wait_for_app_run(page, timeout=60_000)
                 cold.append(time.perf_counter() - started)
                 # Warm: leave the page and come back within the cache time.
@@ -66,7 +66,7 @@ def main() -> None:
                 wait_for_app_run(page, timeout=60_000)
                 started = time.perf_counter()
                 nav.get_by_role("link", name="Account").click()
-                page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
+                page.locator("[data-testid='stDataFrame']:visible").first.wait_for(timeout=60_000)
                 wait_for_app_run(page, timeout=60_000)
                 timings.append(time.perf_counter() - started)
             meetings_shown = page.get_by_text("meetings ·").first.inner_text()

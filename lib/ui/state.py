@@ -103,3 +103,5 @@ SK_DIR_MINT_CONFIRM = "directory.mint_confirm"
 # Messages for the next run: list of (kind, Markdown-safe text).
 SK_DIR_NOTICE = "directory.notice"
 SK_PRESET_TAB = "presets.tab"
+# Which tab of the directory is open, so a save (which reruns the page) keeps it open.
+SK_DIR_TAB = "directory.tab"

@@ -183,6 +183,21 @@ def sign_in(page: Page, console: Console, username: str, password: str | None = 
     page.get_by_role("button", name="Sign in").click()
     wait_for_app_run(page)
     page.get_by_role("button", name="Sign out").wait_for(timeout=30_000)
+    wait_for_sign_in_cookie(page)
+
+
+SIGN_IN_COOKIE = "calendar_console_auth"
+
+
+def wait_for_sign_in_cookie(page: Page, timeout: float = 15.0) -> None:
+    """The cookie is written by a browser-side component shortly after sign-in; a reload before
+    that would rightly ask for the password again."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(c["name"] == SIGN_IN_COOKIE for c in page.context.cookies()):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the sign-in cookie was never set")
 
 
 def go_to(page: Page, title: str) -> None:
