@@ -1,13 +1,72 @@
-"""Find a user page."""
+"""Find a user: search the workspace's calendar users, spot duplicates, open an account, and
+compare (editors: change) preferences side by side."""
+
+from dataclasses import replace
 
 import streamlit as st
 
+from lib.directory import lookup_user_id, run_query, summarize
 from lib.staff import Action
+from lib.ui.data import get_directory
+from lib.ui.directory_mint import render_mint
+from lib.ui.directory_prefs import pending_edits, render_preferences
+from lib.ui.directory_results import render_page_nav, render_results
+from lib.ui.directory_search import (
+    render_check,
+    render_header,
+    render_lookup,
+    search_controls,
+    show_notices,
+)
+from lib.ui.errors import attempt
 from lib.ui.page import start_page
+from lib.ui.state import SK_DIR_TAB
+from lib.userids import check_user_id
 
 ctx = start_page(
     "Find a user",
     caption="Search the workspace's calendar users by user id or connected email.",
     requires=Action.FIND_USERS,
 )
-st.info("This page is not available yet.", icon=":material/construction:")
+show_notices()
+snapshot = attempt(
+    "Could not load the workspace's calendar users",
+    lambda: get_directory(ctx.backend),
+    retry_key="directory.retry",
+)
+if snapshot is None:
+    st.stop()
+frame = snapshot.frame
+
+render_header(snapshot, summarize(frame))
+pending = pending_edits(ctx, frame)
+query = search_controls(locked=bool(pending.edits))
+
+# The typed text is checked as a user id first: control characters, a 10,000-character paste or
+# a look-alike letter get words instead of a search.
+check = check_user_id(query.text) if query.text.strip() else None
+if check is not None:
+    render_check(check)
+    if not check.ok:
+        st.stop()
+    query = replace(query, text=check.value)
+result = run_query(frame, query)
+if query.page > result.pages:
+    # The list shrank under a remembered page (a refresh): start again at the first page, as
+    # the page buttons do.
+    query = replace(query, page=1)
+    result = run_query(frame, query)
+if check is not None:
+    lookup = lookup_user_id(frame, check.value)
+    render_lookup(lookup, result.total)
+    render_mint(ctx, lookup)
+
+render_page_nav(result, query, locked=bool(pending.edits))
+users_tab, preferences_tab = st.tabs(
+    [":material/group: Users", ":material/tune: Preferences side by side"],
+    key=SK_DIR_TAB,
+)
+with users_tab:
+    render_results(result, query)
+with preferences_tab:
+    render_preferences(ctx, result.rows)
