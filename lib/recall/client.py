@@ -292,6 +292,33 @@ class RecallClient:
         self._seen_listed(users)
         return users
 
+    def list_users_v1(self) -> list[dict[str, Any]]:
+        """Every calendar user as the API's own objects (one request), checked only for shape.
+
+        For whole-workspace tables: validating 100,000 ``CalendarUser`` models costs seconds
+        that a table of six fields does not need. Each item is a dict with a string ``id``.
+        """
+        response = self._api_key_request(USERS_LIST_EP, params={"paginate": "false"})
+        data = _json_body(response, USERS_LIST_EP)
+        if isinstance(data, dict) and "results" in data:
+            raise UnexpectedResponseError(
+                "Recall paginated the user list unasked; reload, or report it to the console's "
+                "maintainers.",
+                endpoint=USERS_LIST_EP.name,
+            )
+        if not isinstance(data, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("id"), str) for item in data
+        ):
+            raise UnexpectedResponseError(
+                f"Recall's answer to {USERS_LIST_EP.name} did not match the documented shape. "
+                "Report it to the console's maintainers.",
+                endpoint=USERS_LIST_EP.name,
+            )
+        with self._lock:
+            if self._deleted:
+                self._deleted.difference_update(str(item.get("external_id")) for item in data)
+        return data
+
     def iter_users(
         self, page_size: int = 100, *, email: str | None = None
     ) -> Iterator[CalendarUser]:

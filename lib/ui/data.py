@@ -17,7 +17,7 @@ import streamlit as st
 
 from lib.account_view import meetings_table
 from lib.audit import AuditStore
-from lib.directory import users_frame
+from lib.directory import users_frame_from_v1
 from lib.recall import RecallClient
 from lib.recall.models import CalendarMeeting, CalendarUser
 from lib.ui.backend import Backend
@@ -79,8 +79,7 @@ class DirectorySnapshot:
     ttl=DIRECTORY_TTL_SECONDS, max_entries=8, show_spinner="Loading the workspace's users…"
 )
 def _directory(base_url: str, fingerprint: str, _recall: RecallClient) -> DirectorySnapshot:
-    users = _recall.list_users()
-    return DirectorySnapshot(users_frame(users), datetime.now(UTC))
+    return DirectorySnapshot(users_frame_from_v1(_recall.list_users_v1()), datetime.now(UTC))
 
 
 def get_directory(backend: Backend) -> DirectorySnapshot:
