@@ -34,9 +34,9 @@ STAFF = {
 }
 
 
-def console_secrets(sandbox: RunningSandbox, data_dir: Path, **extra: Any) -> dict[str, Any]:
+def console_secrets(running: RunningSandbox, data_dir: Path, **extra: Any) -> dict[str, Any]:
     secrets: dict[str, Any] = {
-        "sandbox": {"base_url": sandbox.base_url, "api_key": sandbox.api_key},
+        "sandbox": {"base_url": running.base_url, "api_key": running.api_key},
         "console": {"data_dir": str(data_dir)},
     }
     for section, values in extra.items():
