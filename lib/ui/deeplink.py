@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from lib.ui.state import SK_REQUESTED_PAGE, SK_STAFF
+from lib.ui.state import SK_PAGE_NOT_FOUND, SK_REQUESTED_PAGE, SK_STAFF
+from lib.ui.text import plain
 
 
 def remember_requested_page() -> None:
@@ -28,11 +29,20 @@ def remember_requested_page() -> None:
 def restore_requested_page(pages: Iterable[st.Page], current: st.Page) -> None:
     """After sign-in: go to the remembered page if this role may open it."""
     requested = st.session_state.pop(SK_REQUESTED_PAGE, None)
-    if not requested:
-        return
-    page_path, query = requested
-    if not page_path or page_path == current.url_path:
-        return
-    for page in pages:
-        if page.url_path == page_path:
-            st.switch_page(page, query_params=query)
+    if requested:
+        page_path, query = requested
+        if page_path and page_path != current.url_path:
+            for page in pages:
+                if page.url_path == page_path:
+                    st.switch_page(page, query_params=query)
+            # Not registered for this role: say so rather than silently showing another page.
+            st.session_state[SK_PAGE_NOT_FOUND] = (page_path, current.url_path)
+    notice = st.session_state.get(SK_PAGE_NOT_FOUND)
+    if notice and notice[1] == current.url_path:
+        st.warning(
+            f"Page not found: {plain(notice[0])} is not a page your role can open, so the "
+            "default page is shown.",
+            icon=":material/block:",
+        )
+    elif notice:
+        st.session_state.pop(SK_PAGE_NOT_FOUND, None)

@@ -105,3 +105,4 @@ SK_DIR_NOTICE = "directory.notice"
 SK_PRESET_TAB = "presets.tab"
 # Which tab of the directory is open, so a save (which reruns the page) keeps it open.
 SK_DIR_TAB = "directory.tab"
+SK_PAGE_NOT_FOUND = "console.page_not_found"
