@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from lib.audit import AuditStore, NewEvent, Outcome, new_request_id
 from lib.recall import RecallClient, RecallError
@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 EDITABLE_PREFERENCES: tuple[str, ...] = (*PREFERENCE_FLAGS, "bot_name")
 MAX_BOT_NAME_CHARS = 100
+
+_T = TypeVar("_T")
 
 
 class ActionError(Exception):
@@ -165,28 +167,12 @@ def _preference_problem(after: Mapping[str, Any]) -> str | None:
     return None
 
 
-class Actions:
-    """Writes on behalf of one signed-in staff member.
+class StaffRecorder:
+    """Audit events on behalf of one signed-in staff member."""
 
-    ``user_exists`` answers from the workspace's user list whether a ``user_id`` is a calendar
-    user; every action on an existing account checks it first, because minting a token for an
-    unknown id would silently create a user (only ``mint_user`` may do that).
-    """
-
-    def __init__(
-        self,
-        *,
-        staff: StaffMember,
-        client: RecallClient,
-        audit: AuditStore,
-        user_exists: Callable[[str], bool],
-    ) -> None:
+    def __init__(self, *, staff: StaffMember, audit: AuditStore) -> None:
         self.staff = staff
-        self.client = client
         self.audit = audit
-        self._user_exists = user_exists
-
-    # -- audit plumbing ---------------------------------------------------------------------
 
     def record(
         self,
@@ -220,93 +206,56 @@ class Actions:
             )
         )
 
-    def _guard(
+
+@dataclass(frozen=True)
+class _Write:
+    """One write in progress: every event it records carries the same action, user, target,
+    reason, ticket and request id, so an attempt and its outcome pair up in the log."""
+
+    recorder: StaffRecorder = field(repr=False, compare=False)
+    action: str
+    user_id: str | None
+    target: str | None
+    reason: str | None
+    ticket: str | None
+    request_id: str
+
+    def record(
         self,
-        permission: Action,
-        audit_action: str,
+        outcome: Outcome,
         *,
-        user_id: str | None,
-        target: str | None,
-        reason: str | None,
-        ticket: str | None,
-        after: Any,
-        request_id: str,
-        must_exist: bool = True,
-    ) -> tuple[str, str | None]:
-        """Permission, reason and existence checks; each refusal is audited and raised."""
-
-        def refuse(error: ActionError) -> ActionError:
-            return self._refused(
-                audit_action,
-                error,
-                user_id=user_id,
-                target=target,
-                reason=(reason or "").strip()[:500] or None,
-                ticket=ticket,
-                after=after,
-                request_id=request_id,
-            )
-
-        if not self.staff.can(permission):
-            raise refuse(
-                PermissionDeniedError(
-                    f"Your role ({self.staff.role.label}) may not do this; ask someone with a "
-                    "role that allows it."
-                )
-            )
-        try:
-            clean, clean_ticket = clean_reason(reason, ticket)
-        except ReasonError as exc:
-            raise refuse(ReasonRequiredError(str(exc))) from None
-        if must_exist and user_id is not None and not self._user_exists(user_id):
-            raise refuse(
-                UnknownUserError(
-                    f"{user_id!r} is not a calendar user of this workspace, so nothing was "
-                    "changed (and no user was created)."
-                )
-            )
-        return clean, clean_ticket
-
-    def _refused(
-        self,
-        audit_action: str,
-        error: ActionError,
-        *,
-        user_id: str | None,
-        target: str | None,
-        reason: str | None,
-        ticket: str | None,
-        request_id: str,
         before: Any = None,
         after: Any = None,
-    ) -> ActionError:
+        error_class: str | None = None,
+    ) -> None:
+        self.recorder.record(
+            self.action,
+            outcome=outcome,
+            user_id=self.user_id,
+            target=self.target,
+            reason=self.reason,
+            ticket=self.ticket,
+            before=before,
+            after=after,
+            error_class=error_class,
+            request_id=self.request_id,
+        )
+
+    def item(self, target: str) -> _Write:
+        """The same write on one item of a batch, with a request id of its own."""
+        return replace(self, target=target, request_id=new_request_id())
+
+    def refuse(self, error: ActionError, *, before: Any = None, after: Any = None) -> ActionError:
         """Record a write that was not sent as ``failed``; return ``error`` for raising."""
         self.record(
-            audit_action,
-            outcome=Outcome.FAILED,
-            user_id=user_id,
-            target=target,
-            reason=reason,
-            ticket=ticket,
+            Outcome.FAILED,
             before=_recordable(before),
             after=_recordable(after),
             error_class=type(error).__name__,
-            request_id=request_id,
         )
         return error
 
-    def _read(
-        self,
-        read: Callable[[], Any],
-        audit_action: str,
-        *,
-        user_id: str | None,
-        target: str | None,
-        reason: str,
-        ticket: str | None,
-        after: Any,
-        request_id: str,
-    ) -> Any:
+    def read(self, read: Callable[[], _T], *, after: Any) -> _T:
         """The current value before a write; when Recall cannot say, nothing is sent."""
         try:
             return read()
@@ -316,42 +265,21 @@ class Actions:
                 "Could not read the current value before writing, so nothing was changed: "
                 f"{exc.message}"
             )
-        self.record(
-            audit_action,
-            outcome=Outcome.FAILED,
-            user_id=user_id,
-            target=target,
-            reason=reason,
-            ticket=ticket,
-            after=after,
-            error_class=error_class,
-            request_id=request_id,
-        )
+        self.record(Outcome.FAILED, after=after, error_class=error_class)
         raise WriteFailedError(message, error_class=error_class)
 
-    def _call(
+    def call(
         self,
-        audit_action: str,
-        call: Callable[[], Any],
+        call: Callable[[], _T],
         *,
-        user_id: str | None,
-        target: str | None,
-        reason: str,
-        ticket: str | None,
         before: Any,
         after: Any,
-        request_id: str,
         read_back: Callable[[], Any] | None = None,
-        result_view: Callable[[Any], Any] | None = None,
-    ) -> Any:
-        common = {
-            "user_id": user_id,
-            "target": target,
-            "reason": reason,
-            "ticket": ticket,
-            "request_id": request_id,
-        }
-        self.record(audit_action, outcome=Outcome.ATTEMPT, before=before, after=after, **common)
+        result_view: Callable[[_T], Any] | None = None,
+    ) -> _T:
+        """Record the attempt, send the write and record how it ended; ``read_back`` says what
+        Recall holds after a refusal, ``result_view`` what to record of a success."""
+        self.record(Outcome.ATTEMPT, before=before, after=after)
         try:
             result = call()
         except RecallError as exc:
@@ -362,29 +290,87 @@ class Actions:
                 except RecallError:
                     current = None
             self.record(
-                audit_action,
-                outcome=Outcome.FAILED,
-                before=before,
-                after=current,
-                error_class=type(exc).__name__,
-                **common,
+                Outcome.FAILED, before=before, after=current, error_class=type(exc).__name__
             )
             raise WriteFailedError(
                 exc.message, error_class=type(exc).__name__, current=current
             ) from None
         except Exception as exc:
             # An attempt on record must never be left without its outcome.
-            self.record(
-                audit_action,
-                outcome=Outcome.FAILED,
-                before=before,
-                error_class=type(exc).__name__,
-                **common,
-            )
+            self.record(Outcome.FAILED, before=before, error_class=type(exc).__name__)
             raise
         shown = result_view(result) if result_view is not None else after
-        self.record(audit_action, outcome=Outcome.OK, before=before, after=shown, **common)
+        self.record(Outcome.OK, before=before, after=shown)
         return result
+
+
+class Actions(StaffRecorder):
+    """Writes on behalf of one signed-in staff member.
+
+    ``user_exists`` answers from the workspace's user list whether a ``user_id`` is a calendar
+    user; every action on an existing account checks it first, because minting a token for an
+    unknown id would silently create a user (only ``mint_user`` may do that).
+    """
+
+    def __init__(
+        self,
+        *,
+        staff: StaffMember,
+        client: RecallClient,
+        audit: AuditStore,
+        user_exists: Callable[[str], bool],
+    ) -> None:
+        super().__init__(staff=staff, audit=audit)
+        self.client = client
+        self._user_exists = user_exists
+
+    def _begin(
+        self,
+        permission: Action,
+        action: str,
+        *,
+        user_id: str | None,
+        reason: str | None,
+        ticket: str | None,
+        target: str | None = None,
+        after: Any = None,
+        must_exist: bool = True,
+    ) -> _Write:
+        """Permission, reason and existence checks; each refusal is audited and raised.
+
+        The write returned carries the cleaned reason and ticket for every later event.
+        """
+        # Until the reason is checked, refusals record what was typed, trimmed to fit.
+        unchecked = _Write(
+            recorder=self,
+            action=action,
+            user_id=user_id,
+            target=target,
+            reason=(reason or "").strip()[:500] or None,
+            ticket=ticket,
+            request_id=new_request_id(),
+        )
+        if not self.staff.can(permission):
+            raise unchecked.refuse(
+                PermissionDeniedError(
+                    f"Your role ({self.staff.role.label}) may not do this; ask someone with a "
+                    "role that allows it."
+                ),
+                after=after,
+            )
+        try:
+            clean, clean_ticket = clean_reason(reason, ticket)
+        except ReasonError as exc:
+            raise unchecked.refuse(ReasonRequiredError(str(exc)), after=after) from None
+        if must_exist and user_id is not None and not self._user_exists(user_id):
+            raise unchecked.refuse(
+                UnknownUserError(
+                    f"{user_id!r} is not a calendar user of this workspace, so nothing was "
+                    "changed (and no user was created)."
+                ),
+                after=after,
+            )
+        return replace(unchecked, reason=clean, ticket=clean_ticket)
 
     # -- preferences --------------------------------------------------------------------------
 
@@ -402,35 +388,21 @@ class Actions:
         ``loaded`` is what the page showed, ``wanted`` what staff asked for; keys other than the
         six ``record_*`` flags and ``bot_name`` are ignored (an edit state can be crafted).
         """
-        request_id = new_request_id()
         diff = preference_diff(loaded, wanted)
         before = {k: old for k, (old, _) in diff.items()}
         after = {k: new for k, (_, new) in diff.items()}
-        clean, clean_ticket = self._guard(
+        write = self._begin(
             Action.CHANGE_PREFERENCES,
             "preferences.update",
             user_id=user_id,
-            target=None,
             reason=reason,
             ticket=ticket,
             after=after,
-            request_id=request_id,
         )
-        context: dict[str, Any] = {
-            "user_id": user_id,
-            "target": None,
-            "reason": clean,
-            "ticket": clean_ticket,
-            "request_id": request_id,
-        }
         problem = _preference_problem(after)
         if problem is not None:
-            raise self._refused(
-                "preferences.update", InvalidChangeError(problem), after=after, **context
-            )
-        current_user = self._read(
-            lambda: self.client.get_user(user_id), "preferences.update", after=after, **context
-        )
+            raise write.refuse(InvalidChangeError(problem), after=after)
+        current_user = write.read(lambda: self.client.get_user(user_id), after=after)
         current = current_user.preferences.to_v1()
         conflicts = [
             Conflict("this user's preferences", key, old, current.get(key), new)
@@ -438,25 +410,17 @@ class Actions:
             if current.get(key) != old
         ]
         if conflicts:
-            raise self._refused(
-                "preferences.update",
+            raise write.refuse(
                 ConflictError(conflicts),
                 before={c.field: c.current for c in conflicts},
                 after=after,
-                **context,
             )
         flags = {k: v for k, v in after.items() if k != "bot_name"}
         bot_name = after.get("bot_name")
-        return self._call(
-            "preferences.update",
+        return write.call(
             lambda: self.client.update_preferences(user_id, flags, bot_name=bot_name),
-            user_id=user_id,
-            target=None,
-            reason=clean,
-            ticket=clean_ticket,
             before=before,
             after=after,
-            request_id=request_id,
             read_back=lambda: self.client.get_user(user_id).preferences.to_v1(),
             result_view=lambda user: {k: user.preferences.to_v1().get(k) for k in after},
         )
@@ -473,9 +437,8 @@ class Actions:
     ) -> OverrideOutcome:
         """Apply override changes meeting by meeting; a meeting changed meanwhile is a conflict
         and is left alone, the others still apply."""
-        request_id = new_request_id()
         wanted = {c.meeting_id: c.wanted for c in changes}
-        clean, clean_ticket = self._guard(
+        write = self._begin(
             Action.CHANGE_OVERRIDE,
             "meeting.override",
             user_id=user_id,
@@ -483,40 +446,23 @@ class Actions:
             reason=reason,
             ticket=ticket,
             after=wanted,
-            request_id=request_id,
         )
         if not all(_is_override(c.wanted) for c in changes):
             # Checked for the whole batch first: a bad value must not leave half of it applied.
-            raise self._refused(
-                "meeting.override",
-                InvalidChangeError("An override is Always, Never or Auto."),
-                user_id=user_id,
-                target=",".join(sorted(wanted))[:500] or None,
-                reason=clean,
-                ticket=clean_ticket,
-                after=wanted,
-                request_id=request_id,
+            raise write.refuse(
+                InvalidChangeError("An override is Always, Never or Auto."), after=wanted
             )
         outcome = OverrideOutcome()
         for change in changes:
             if change.wanted == change.loaded:
                 continue
-            per_meeting = new_request_id()
+            meeting = write.item(change.meeting_id)
+            after = {"override_should_record": change.wanted}
             try:
                 current = self.client.get_meeting(user_id, change.meeting_id)
             except RecallError as exc:
                 outcome.failures[change.meeting_id] = exc.message
-                self.record(
-                    "meeting.override",
-                    outcome=Outcome.FAILED,
-                    user_id=user_id,
-                    target=change.meeting_id,
-                    reason=clean,
-                    ticket=clean_ticket,
-                    after={"override_should_record": change.wanted},
-                    error_class=type(exc).__name__,
-                    request_id=per_meeting,
-                )
+                meeting.record(Outcome.FAILED, after=after, error_class=type(exc).__name__)
                 continue
             if current.override_should_record != change.loaded:
                 conflict = Conflict(
@@ -527,30 +473,18 @@ class Actions:
                     change.wanted,
                 )
                 outcome.conflicts.append(conflict)
-                self.record(
-                    "meeting.override",
-                    outcome=Outcome.FAILED,
-                    user_id=user_id,
-                    target=change.meeting_id,
-                    reason=clean,
-                    ticket=clean_ticket,
+                meeting.record(
+                    Outcome.FAILED,
                     before={"override_should_record": current.override_should_record},
-                    after={"override_should_record": change.wanted},
+                    after=after,
                     error_class="ConflictError",
-                    request_id=per_meeting,
                 )
                 continue
             try:
-                updated = self._call(
-                    "meeting.override",
+                updated = meeting.call(
                     lambda c=change: self.client.update_meeting(user_id, c.meeting_id, c.wanted),
-                    user_id=user_id,
-                    target=change.meeting_id,
-                    reason=clean,
-                    ticket=clean_ticket,
                     before={"override_should_record": change.loaded},
-                    after={"override_should_record": change.wanted},
-                    request_id=per_meeting,
+                    after=after,
                     read_back=lambda c=change: {
                         "override_should_record": self.client.get_meeting(
                             user_id, c.meeting_id
@@ -573,71 +507,45 @@ class Actions:
     def refresh_meetings(
         self, user_id: str, *, reason: str | None, ticket: str | None = None
     ) -> list[CalendarMeeting]:
-        request_id = new_request_id()
-        clean, clean_ticket = self._guard(
+        write = self._begin(
             Action.REFRESH_MEETINGS,
             "meetings.refresh",
             user_id=user_id,
-            target=None,
             reason=reason,
             ticket=ticket,
-            after=None,
-            request_id=request_id,
         )
-        return self._call(
-            "meetings.refresh",
+        return write.call(
             lambda: self.client.refresh_meetings(user_id),
-            user_id=user_id,
-            target=None,
-            reason=clean,
-            ticket=clean_ticket,
             before=None,
             after=None,
-            request_id=request_id,
             result_view=lambda meetings: {"meetings": len(meetings)},
         )
 
     def disconnect(
         self, user_id: str, platform: str, *, reason: str | None, ticket: str | None = None
     ) -> CalendarUser:
-        request_id = new_request_id()
-        clean, clean_ticket = self._guard(
+        disconnected = {"connected": False}
+        write = self._begin(
             Action.DISCONNECT_CALENDAR,
             "calendar.disconnect",
             user_id=user_id,
             target=platform,
             reason=reason,
             ticket=ticket,
-            after={"connected": False},
-            request_id=request_id,
+            after=disconnected,
         )
-        context: dict[str, Any] = {
-            "user_id": user_id,
-            "target": platform,
-            "reason": clean,
-            "ticket": clean_ticket,
-            "request_id": request_id,
-        }
         if platform not in CALENDAR_PLATFORMS:
-            raise self._refused(
-                "calendar.disconnect", InvalidChangeError("Choose Google or Microsoft."), **context
-            )
+            raise write.refuse(InvalidChangeError("Choose Google or Microsoft."))
 
         def connected() -> dict[str, bool]:
             connection = self.client.get_user(user_id).connection(platform)
             return {"connected": bool(connection and connection.connected)}
 
-        before = self._read(connected, "calendar.disconnect", after={"connected": False}, **context)
-        return self._call(
-            "calendar.disconnect",
+        before = write.read(connected, after=disconnected)
+        return write.call(
             lambda: self.client.disconnect(user_id, platform),
-            user_id=user_id,
-            target=platform,
-            reason=clean,
-            ticket=clean_ticket,
             before=before,
-            after={"connected": False},
-            request_id=request_id,
+            after=disconnected,
             read_back=connected,
             result_view=lambda user: {
                 "connected": bool(user.connection(platform) and user.connection(platform).connected)
@@ -652,40 +560,25 @@ class Actions:
         reason: str | None,
         ticket: str | None = None,
     ) -> None:
-        request_id = new_request_id()
-        clean, clean_ticket = self._guard(
+        write = self._begin(
             Action.DELETE_USER,
             "user.delete",
             user_id=user_id,
-            target=None,
             reason=reason,
             ticket=ticket,
             after={"deleted": True},
-            request_id=request_id,
         )
         if confirmation != user_id:
-            raise self._refused(
-                "user.delete",
+            raise write.refuse(
                 ConfirmationMismatchError(
                     "The confirmation does not match the user id; type the user id exactly to "
                     "delete this calendar user."
-                ),
-                user_id=user_id,
-                target=None,
-                reason=clean,
-                ticket=clean_ticket,
-                request_id=request_id,
+                )
             )
-        self._call(
-            "user.delete",
+        write.call(
             lambda: self.client.delete_user(user_id),
-            user_id=user_id,
-            target=None,
-            reason=clean,
-            ticket=clean_ticket,
             before={"deleted": False},
             after={"deleted": True},
-            request_id=request_id,
             read_back=lambda: {"deleted": not self._listed(user_id)},
         )
 
@@ -695,38 +588,21 @@ class Actions:
         Recall's authenticate creates the user as a side effect; this is the one path in the
         console allowed to do that on purpose.
         """
-        request_id = new_request_id()
-        clean, clean_ticket = self._guard(
+        write = self._begin(
             Action.MINT_USER,
             "user.mint",
             user_id=user_id,
-            target=None,
             reason=reason,
             ticket=ticket,
             after={"exists": True},
-            request_id=request_id,
             must_exist=False,
         )
         if self._user_exists(user_id):
-            raise self._refused(
-                "user.mint",
-                InvalidChangeError(f"{user_id!r} already exists; open it instead."),
-                user_id=user_id,
-                target=None,
-                reason=clean,
-                ticket=clean_ticket,
-                request_id=request_id,
-            )
-        self._call(
-            "user.mint",
+            raise write.refuse(InvalidChangeError(f"{user_id!r} already exists; open it instead."))
+        write.call(
             lambda: self.client.authenticate(user_id),
-            user_id=user_id,
-            target=None,
-            reason=clean,
-            ticket=clean_ticket,
             before={"exists": False},
             after={"exists": True},
-            request_id=request_id,
             read_back=lambda: {"exists": self._listed(user_id)},
             result_view=lambda _token: {"exists": True},
         )
@@ -745,16 +621,13 @@ class Actions:
         ticket: str | None = None,
     ) -> ConnectionLink:
         """A link for the user to connect their calendar; it carries their calendar token."""
-        request_id = new_request_id()
-        clean, clean_ticket = self._guard(
+        write = self._begin(
             Action.BUILD_CONNECTION_LINK,
             "connection_link.create",
             user_id=user_id,
             target=platform,
             reason=reason,
             ticket=ticket,
-            after=None,
-            request_id=request_id,
         )
 
         def build_with(token: str) -> ConnectionLink:
@@ -780,29 +653,12 @@ class Actions:
             except ValueError as exc:
                 problem = str(exc)
         if problem is not None:
-            raise self._refused(
-                "connection_link.create",
-                InvalidChangeError(problem),
-                user_id=user_id,
-                target=platform,
-                reason=clean,
-                ticket=clean_ticket,
-                request_id=request_id,
-            )
+            raise write.refuse(InvalidChangeError(problem))
 
-        def build() -> ConnectionLink:
-            return build_with(self.client.authenticate(user_id))
-
-        return self._call(
-            "connection_link.create",
-            build,
-            user_id=user_id,
-            target=platform,
-            reason=clean,
-            ticket=clean_ticket,
+        return write.call(
+            lambda: build_with(self.client.authenticate(user_id)),
             before=None,
             after=None,
-            request_id=request_id,
             result_view=lambda _link: {"platform": platform},
         )
 

@@ -1,4 +1,4 @@
-"""Engine creation shared by every store that keeps its own tables (audit log, preset versions).
+"""Engines shared by every store that keeps its own tables (audit log, preset versions).
 
 SQLite is the single-host default; PostgreSQL is how several console replicas share one database.
 Both get settings that make concurrent writers safe: SQLite waits for the write lock instead of
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -177,3 +177,50 @@ def begin_snapshot(engine: Engine) -> Iterator[Connection]:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             yield conn
+
+
+class EngineStore:
+    """Base of a store that keeps its own tables: given a URL it makes and owns its engine (and
+    disposes of it on ``close``); given an engine from ``make_engine`` it shares it.
+
+    ``prepare`` sets the tables up once the engine is there; when it fails, an engine the store
+    made is disposed of before the error propagates.
+    """
+
+    def __init__(self, url_or_engine: str | URL | Engine, prepare: Callable[[], None]) -> None:
+        if isinstance(url_or_engine, Engine):
+            self._engine = url_or_engine
+            self._owns_engine = False
+        else:
+            self._engine = make_engine(url_or_engine)
+            self._owns_engine = True
+        try:
+            prepare()
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        # The engine's URL may carry a password: name the backend only.
+        return f"{type(self).__name__}(backend={self.backend!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return backend_name(self._engine)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine in use."""
+        return self._engine
+
+    def close(self) -> None:
+        """Release the connection pool if this store created it."""
+        if self._owns_engine:
+            self._engine.dispose()

@@ -24,7 +24,7 @@ from lib.audit.events import (
     Outcome,
     StoredEvent,
 )
-from lib.db import backend_name, begin_snapshot, begin_write, make_engine
+from lib.db import EngineStore, begin_snapshot, begin_write
 
 RETENTION_DAYS = 400
 DEFAULT_PAGE_SIZE = 100
@@ -54,7 +54,7 @@ class ChainBrokenError(AuditError):
         self.result = result
 
 
-class AuditStore:
+class AuditStore(EngineStore):
     """An append-only, hash-chained audit log in SQLite or PostgreSQL.
 
     Give it a URL (the store then owns and disposes of its engine) or an engine made by
@@ -63,42 +63,7 @@ class AuditStore:
     """
 
     def __init__(self, url_or_engine: str | URL | Engine, *, create: bool = True) -> None:
-        if isinstance(url_or_engine, Engine):
-            self._engine = url_or_engine
-            self._owns_engine = False
-        else:
-            self._engine = make_engine(url_or_engine)
-            self._owns_engine = True
-        try:
-            self._prepare(create)
-        except BaseException:
-            self.close()
-            raise
-
-    def __repr__(self) -> str:
-        # The engine's URL may carry a password: name the backend only.
-        return f"AuditStore(backend={self.backend!r})"
-
-    def __enter__(self) -> AuditStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    @property
-    def backend(self) -> str:
-        """``"sqlite"`` or ``"postgresql"``."""
-        return backend_name(self._engine)
-
-    @property
-    def engine(self) -> Engine:
-        """The engine in use."""
-        return self._engine
-
-    def close(self) -> None:
-        """Release the connection pool if this store created it."""
-        if self._owns_engine:
-            self._engine.dispose()
+        super().__init__(url_or_engine, lambda: self._prepare(create))
 
     def _prepare(self, create: bool) -> None:
         if create:

@@ -41,7 +41,7 @@ from sqlalchemy.engine import URL
 
 from lib.actions import ActionError, PermissionDeniedError
 from lib.audit.schema import UTCDateTime
-from lib.db import backend_name, begin_write, make_engine
+from lib.db import EngineStore, begin_write
 from lib.presets.canonical import canonical_json
 from lib.presets.findings import Report
 from lib.presets.validate import validate
@@ -201,7 +201,7 @@ def _invalid_message(report: Report) -> str:
     return f"The preset has {count} {noun}, so it was not saved: {first}{more}"
 
 
-class PresetVersions:
+class PresetVersions(EngineStore):
     """Saved preset versions in SQLite or PostgreSQL.
 
     Give it a URL (the store then owns and disposes of its engine) or an engine made by
@@ -215,42 +215,12 @@ class PresetVersions:
         *,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
-        if isinstance(url_or_engine, Engine):
-            self._engine = url_or_engine
-            self._owns_engine = False
-        else:
-            self._engine = make_engine(url_or_engine)
-            self._owns_engine = True
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        try:
-            with self._locked_write() as conn:
-                metadata.create_all(conn, checkfirst=True)
-        except BaseException:
-            self.close()
-            raise
+        super().__init__(url_or_engine, self._create_tables)
 
-    def __repr__(self) -> str:
-        # The engine's URL may carry a password: name the backend only.
-        return f"PresetVersions(backend={self.backend!r})"
-
-    def __enter__(self) -> PresetVersions:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    @property
-    def backend(self) -> str:
-        return backend_name(self._engine)
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine
-
-    def close(self) -> None:
-        """Release the connection pool if this store created it."""
-        if self._owns_engine:
-            self._engine.dispose()
+    def _create_tables(self) -> None:
+        with self._locked_write() as conn:
+            metadata.create_all(conn, checkfirst=True)
 
     @contextmanager
     def _locked_write(self) -> Iterator[Connection]:

@@ -13,8 +13,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
-from lib.actions import ActionError
-from lib.audit import AuditStore, NewEvent, Outcome
+from lib.actions import ActionError, StaffRecorder
+from lib.audit import AuditStore, Outcome
 from lib.presets import (
     MAX_DOCUMENT_BYTES,
     Finding,
@@ -93,42 +93,18 @@ def read_upload(raw: bytes) -> Upload:
     return Upload(decoded.removeprefix("\ufeff"))
 
 
-class PresetActions:
+class PresetActions(StaffRecorder):
     """Preset operations for one signed-in staff member."""
 
     def __init__(self, *, staff: StaffMember, versions: PresetVersions, audit: AuditStore) -> None:
-        self.staff = staff
+        super().__init__(staff=staff, audit=audit)
         self.versions = versions
-        self.audit = audit
-
-    def _record(
-        self,
-        action: str,
-        *,
-        outcome: Outcome = Outcome.OK,
-        target: str | None = None,
-        reason: str | None = None,
-        after: object = None,
-        error_class: str | None = None,
-    ) -> None:
-        self.audit.append(
-            NewEvent(
-                actor_email=self.staff.email,
-                actor_role=self.staff.role.value,
-                action=action,
-                outcome=outcome,
-                target=target,
-                reason=reason,
-                after=after,
-                error_class=error_class,
-            )
-        )
 
     def validate(self, text: str, *, trigger: Trigger = "button") -> Checked:
         """Check the editor text and record that staff validated it (``preset.validate``)."""
         checked = check(text, trigger)
         report = checked.report
-        self._record(
+        self.record(
             "preset.validate",
             target="editor",
             after={
@@ -150,7 +126,7 @@ class PresetActions:
         try:
             version = self.versions.save(text, author=self.staff, note=note)
         except ActionError as exc:
-            self._record(
+            self.record(
                 "preset.save",
                 outcome=Outcome.FAILED,
                 reason=_reason(note),
@@ -158,7 +134,7 @@ class PresetActions:
                 error_class=type(exc).__name__,
             )
             raise
-        self._record(
+        self.record(
             "preset.save",
             target=version.label,
             reason=version.note,
@@ -171,7 +147,7 @@ class PresetActions:
         try:
             version = self.versions.mark_sent(number, by=self.staff, sent_on=sent_on)
         except ActionError as exc:
-            self._record(
+            self.record(
                 "preset.mark_sent",
                 outcome=Outcome.FAILED,
                 target=f"v{number}",
@@ -179,7 +155,7 @@ class PresetActions:
                 error_class=type(exc).__name__,
             )
             raise
-        self._record(
+        self.record(
             "preset.mark_sent",
             target=version.label,
             after={
@@ -192,7 +168,7 @@ class PresetActions:
 
     def record_export(self, version: Version, *, kind: ExportKind) -> None:
         """Record that staff took a copy of a version out of the console (``preset.export``)."""
-        self._record(
+        self.record(
             "preset.export",
             target=version.label,
             after={
