@@ -7,6 +7,7 @@ from lib.audit import Outcome
 from lib.staff import Action
 from lib.ui.account_activity import render_activity
 from lib.ui.account_calendars import render_calendars
+from lib.ui.account_flash import render_flash
 from lib.ui.account_meetings import render_meetings
 from lib.ui.account_open import (
     checked_account_id,
@@ -19,7 +20,6 @@ from lib.ui.context import current_view_as
 from lib.ui.data import get_account, get_meetings_table, refresh_account
 from lib.ui.errors import attempt
 from lib.ui.page import start_page
-from lib.ui.state import SK_ACCOUNT_FLASH
 from lib.ui.text import code, plain
 
 ctx = start_page(
@@ -28,9 +28,7 @@ ctx = start_page(
     requires=Action.VIEW_ACCOUNT,
 )
 
-flash = st.session_state.pop(SK_ACCOUNT_FLASH, None)
-if flash:
-    st.success(plain(flash, limit=None), icon=":material/check_circle:")
+render_flash()
 
 requested = requested_user_id()
 if not requested:

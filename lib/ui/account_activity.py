@@ -44,5 +44,8 @@ def render_activity(ctx: PageContext, user_id: str) -> None:
         frame,
         hide_index=True,
         width="stretch",
-        column_config={"When": st.column_config.DatetimeColumn(format="D MMM HH:mm:ss")},
+        column_config={
+            "When": st.column_config.DatetimeColumn(format="D MMM HH:mm:ss"),
+            "Action": st.column_config.TextColumn(width="medium"),
+        },
     )

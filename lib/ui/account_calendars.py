@@ -7,9 +7,9 @@ import streamlit as st
 from lib.actions import ActionError
 from lib.recall.models import CALENDAR_PLATFORMS, CalendarUser
 from lib.staff import Action
+from lib.ui.account_flash import set_flash
 from lib.ui.context import PageContext, end_view_as
 from lib.ui.data import refresh_account, refresh_directory
-from lib.ui.state import SK_ACCOUNT_FLASH
 from lib.ui.text import code, plain
 
 PLATFORM_NAMES = {"google": "Google Calendar", "microsoft": "Microsoft Outlook"}
@@ -40,10 +40,6 @@ def _reason_inputs(key: str) -> tuple[str, str]:
     reason = st.text_input("Reason", key=f"{key}-reason", max_chars=500)
     ticket = st.text_input("Ticket (optional)", key=f"{key}-ticket", max_chars=100)
     return reason, ticket
-
-
-def _flash(message: str) -> None:
-    st.session_state[SK_ACCOUNT_FLASH] = message
 
 
 def render_calendars(ctx: PageContext, user: CalendarUser) -> None:
@@ -92,7 +88,7 @@ def _disconnect_form(ctx: PageContext, user_id: str, platform: str) -> None:
                     return
                 refresh_account(ctx.backend, user_id)
                 refresh_directory()
-                _flash(f"Disconnected {PLATFORM_NAMES[platform]}.")
+                set_flash(f"Disconnected {PLATFORM_NAMES[platform]}.")
                 st.rerun()
 
 
@@ -158,7 +154,7 @@ def _refresh_form(ctx: PageContext, user_id: str) -> None:
                     st.error(plain(exc.message, limit=None), icon=":material/error:")
                     return
                 refresh_account(ctx.backend, user_id)
-                _flash(f"Resynced: Recall now lists {len(meetings)} meetings.")
+                set_flash(f"Resynced: Recall now lists {len(meetings)} meetings.")
                 st.rerun()
 
 
@@ -186,5 +182,5 @@ def _delete_form(ctx: PageContext, user_id: str) -> None:
                 refresh_directory()
                 end_view_as(ctx, why="calendar user deleted")
                 st.query_params.pop("user_id", None)
-                _flash(f"Deleted calendar user {user_id}.")
+                set_flash(f"Deleted calendar user {user_id}.")
                 st.rerun()

@@ -18,9 +18,10 @@ from lib.actions import ActionError, OverrideChange
 from lib.autorecord import decide
 from lib.recall.models import CalendarMeeting, CalendarUser
 from lib.staff import Action
+from lib.ui.account_flash import set_flash
 from lib.ui.context import PageContext
 from lib.ui.data import refresh_account
-from lib.ui.state import SK_ACCOUNT_FLASH, SK_EDITOR_GENERATION, SK_PENDING_OVERRIDES
+from lib.ui.state import SK_EDITOR_GENERATION, SK_PENDING_OVERRIDES, SK_PENDING_OVERRIDES_FROM
 from lib.ui.text import code, plain
 
 
@@ -39,12 +40,17 @@ def _pending(user_id: str) -> dict[str, str]:
     return st.session_state.setdefault(SK_PENDING_OVERRIDES, {}).setdefault(user_id, {})
 
 
+def _pending_from(user_id: str) -> dict[str, str]:
+    return st.session_state.setdefault(SK_PENDING_OVERRIDES_FROM, {}).setdefault(user_id, {})
+
+
 def _generation(user_id: str) -> int:
     return st.session_state.setdefault(SK_EDITOR_GENERATION, {}).get(user_id, 0)
 
 
 def _reset_editor(user_id: str) -> None:
     st.session_state.setdefault(SK_PENDING_OVERRIDES, {}).pop(user_id, None)
+    st.session_state.setdefault(SK_PENDING_OVERRIDES_FROM, {}).pop(user_id, None)
     generations = st.session_state.setdefault(SK_EDITOR_GENERATION, {})
     generations[user_id] = generations.get(user_id, 0) + 1
 
@@ -203,26 +209,34 @@ def render_meetings(
         width="stretch",
         height=min(38 + 35 * len(display), 560),
         num_rows="fixed",
+        # All-day events have no end time; a dash reads better than "None".
+        placeholder="—",
     )
     if can_edit:
         edited = st.session_state.get(key, {}).get("edited_rows", {})
         loaded = table["override"]
+        origin = _pending_from(user_id)
         for meeting_id, _old, wanted in override_changes(display[SHOWN], edited):
             label = OVERRIDE_LABELS[wanted]
             if label == loaded.get(meeting_id):
                 pending.pop(meeting_id, None)
             else:
                 pending[meeting_id] = label
+                # What the edit was made against: if someone else saves this meeting before
+                # the save here, the save is a conflict instead of overwriting their change.
+                origin.setdefault(meeting_id, loaded.get(meeting_id))
         # An edit back to the loaded value is not a change.
         for meeting_id in [m for m, label in pending.items() if loaded.get(m) == label]:
             pending.pop(meeting_id)
+        for meeting_id in [m for m in origin if m not in pending]:
+            origin.pop(meeting_id)
         if pending:
-            _save_overrides(ctx, user_id, table, pending)
+            _save_overrides(ctx, user_id, table, pending, tz)
     _details(ctx, user, meetings, shown, tz)
 
 
 def _save_overrides(
-    ctx: PageContext, user_id: str, table: pd.DataFrame, pending: dict[str, str]
+    ctx: PageContext, user_id: str, table: pd.DataFrame, pending: dict[str, str], tz: ZoneInfo
 ) -> None:
     with st.container(border=True):
         st.markdown(f"**{len(pending)} override change(s) to save**")
@@ -230,7 +244,7 @@ def _save_overrides(
             [
                 {
                     "Meeting": table.loc[mid, "title"],
-                    "Start": table.loc[mid, "start"],
+                    "Start": pd.Timestamp(table.loc[mid, "start"]).tz_convert(tz),
                     "From": table.loc[mid, "override"],
                     "To": label,
                 }
@@ -238,7 +252,13 @@ def _save_overrides(
                 if mid in table.index
             ]
         )
-        st.dataframe(diff, hide_index=True, width="stretch")
+        st.dataframe(
+            diff,
+            hide_index=True,
+            width="stretch",
+            column_config={"Start": COLUMN_CONFIG["start"]},
+            placeholder="—",
+        )
         with st.form("save-overrides", border=False):
             reason = st.text_input("Reason", max_chars=500, key="overrides-reason")
             ticket = st.text_input("Ticket (optional)", max_chars=100, key="overrides-ticket")
@@ -249,9 +269,12 @@ def _save_overrides(
             _reset_editor(user_id)
             st.rerun()
         if save:
+            origin = _pending_from(user_id)
             changes = [
                 OverrideChange(
-                    mid, OVERRIDE_VALUES[table.loc[mid, "override"]], OVERRIDE_VALUES[label]
+                    mid,
+                    OVERRIDE_VALUES[origin.get(mid) or table.loc[mid, "override"]],
+                    OVERRIDE_VALUES[label],
                 )
                 for mid, label in pending.items()
                 if mid in table.index
@@ -276,7 +299,7 @@ def _save_overrides(
             )
             refresh_account(ctx.backend, user_id)
             _reset_editor(user_id)
-            st.session_state[SK_ACCOUNT_FLASH] = " ".join(messages)
+            set_flash(" ".join(messages), warning=bool(outcome.conflicts or outcome.failures))
             st.rerun()
 
 

@@ -126,9 +126,10 @@ def touch_view_as(ctx: PageContext, now: datetime | None = None) -> ViewAsSessio
     limit = timedelta(minutes=ctx.settings.view_as_idle_minutes)
     if session.expired(now, limit):
         end_view_as(ctx, why=f"idle for more than {ctx.settings.view_as_idle_minutes} minutes")
+        minutes = ctx.settings.view_as_idle_minutes
         st.session_state[SK_VIEW_AS_NOTICE] = (
-            f"The view of {session.user_id!r} ended after "
-            f"{ctx.settings.view_as_idle_minutes} minutes without activity."
+            f"The view of {session.user_id!r} ended after {minutes} "
+            f"minute{'s' if minutes != 1 else ''} without activity."
         )
         return None
     touched = session.touched(now)
@@ -138,10 +139,11 @@ def touch_view_as(ctx: PageContext, now: datetime | None = None) -> ViewAsSessio
 
 def render_view_as_banner(ctx: PageContext) -> None:
     """On every page: whose account is open, since when, why, and a way to end it."""
+    # Expire first, so a session that just timed out says so on this very run.
+    session = touch_view_as(ctx)
     notice = st.session_state.pop(SK_VIEW_AS_NOTICE, None)
     if notice:
         st.warning(plain(notice), icon=":material/timer_off:")
-    session = touch_view_as(ctx)
     if session is None:
         return
     with st.container(border=True, key="view-as-banner"):

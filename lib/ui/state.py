@@ -7,6 +7,8 @@ SK_VIEW_AS = "console.view_as"
 SK_VIEW_AS_NOTICE = "console.view_as_notice"
 SK_AUTHENTICATOR = "console.authenticator"
 SK_PENDING_OVERRIDES = "account.pending_overrides"
+# Per user and meeting: the override Recall had when the pending edit was made.
+SK_PENDING_OVERRIDES_FROM = "account.pending_overrides_from"
 SK_EDITOR_GENERATION = "account.editor_generation"
 SK_ACCOUNT_FLASH = "account.flash"
 
@@ -100,6 +102,8 @@ SK_DIR_PREFS_TICKET = "directory.prefs_ticket"
 SK_DIR_MINT_REASON = "directory.mint_reason"
 SK_DIR_MINT_TICKET = "directory.mint_ticket"
 SK_DIR_MINT_CONFIRM = "directory.mint_confirm"
+# Per editor generation: user id -> the preferences shown when that user's edit was made.
+SK_DIR_EDIT_BASIS = "directory.prefs_edit_basis"
 # Messages for the next run: list of (kind, Markdown-safe text).
 SK_DIR_NOTICE = "directory.notice"
 SK_PRESET_TAB = "presets.tab"
