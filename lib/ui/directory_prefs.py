@@ -6,6 +6,10 @@ as a diff, and written only on Save, with a reason, one user at a time through t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -18,6 +22,7 @@ from lib.ui.directory_edits import (
     FLAG_LABELS,
     CollectedEdits,
     SaveReport,
+    UserEdit,
     collect_edits,
     diff_rows,
     has_edits,
@@ -27,6 +32,7 @@ from lib.ui.directory_edits import (
 from lib.ui.directory_results import table_height
 from lib.ui.directory_search import notify
 from lib.ui.state import (
+    SK_DIR_EDIT_BASIS,
     SK_DIR_EDITOR,
     SK_DIR_EDITOR_GENERATION,
     SK_DIR_EDITOR_ROWS,
@@ -46,6 +52,35 @@ def editor_key(generation: int | None = None) -> str:
     if generation is None:
         generation = int(st.session_state.get(SK_DIR_EDITOR_GENERATION, 0))
     return f"{SK_DIR_EDITOR}.{generation}"
+
+
+def _basis() -> dict[str, dict[str, Any]]:
+    """This editor's record of the values each user's edit was made against."""
+    generation = int(st.session_state.get(SK_DIR_EDITOR_GENERATION, 0))
+    return st.session_state.setdefault(f"{SK_DIR_EDIT_BASIS}.{generation}", {})
+
+
+def _remember_basis(edits: Sequence[UserEdit]) -> None:
+    """Keep the values each user's edit was made against, until the edit is gone."""
+    basis = _basis()
+    for edit in edits:
+        basis.setdefault(edit.user_id, dict(edit.loaded))
+    for user_id in [u for u in basis if u not in {e.user_id for e in edits}]:
+        basis.pop(user_id)
+
+
+def _against_basis(edits: Sequence[UserEdit]) -> tuple[UserEdit, ...]:
+    """Each edit compared with the values shown when it was made, not with a list another
+    session's save has reloaded since: that change is then a conflict, never overwritten."""
+    basis = _basis()
+    return tuple(
+        replace(
+            edit, loaded={**edit.loaded, **{k: basis[edit.user_id].get(k) for k in edit.wanted}}
+        )
+        if edit.user_id in basis
+        else edit
+        for edit in edits
+    )
 
 
 def _reason_key(name: str) -> str:
@@ -130,6 +165,7 @@ def render_preferences(ctx: PageContext, rows: pd.DataFrame) -> None:
         st.rerun()
     st.session_state[SK_DIR_EDITOR_ROWS] = tuple(table.index)
     collected = collect_edits(table, st.session_state.get(key))
+    _remember_basis(collected.edits)
     for message in collected.ignored:
         st.warning(plain(message), icon=":material/block:")
     if not collected.edits:
@@ -196,7 +232,11 @@ def _render_save(ctx: PageContext, collected: CollectedEdits) -> None:
             bar.progress(done / count, text=text)
 
         report = save_edits(
-            ctx.actions(), collected.edits, reason=reason, ticket=ticket or None, progress=progress
+            ctx.actions(),
+            _against_basis(collected.edits),
+            reason=reason,
+            ticket=ticket or None,
+            progress=progress,
         )
     _finish(report)
 
@@ -206,6 +246,8 @@ def _finish(report: SaveReport) -> None:
         # The list now differs from Recall; reload it so the table shows what was saved and
         # a conflicting edit is compared with the value Recall holds now.
         refresh_directory()
+        for user_id in report.conflicts:
+            _basis().pop(user_id, None)
     if report.applied:
         listed = ", ".join(code(uid) for uid in report.applied[:10])
         more = f" and {len(report.applied) - 10} more" if len(report.applied) > 10 else ""
