@@ -4,7 +4,7 @@ Recall's documented rate limits set.
 Run from the repository root, either way:
 
     python -m bench.bench_cohort
-    python bench/bench_cohort.py [--users 100] [--workers 8] [--latency-ms 100]
+    python bench/bench_cohort.py [--users 100] [--workers 16] [--latency-ms 100]
 
 The sandbox runs as its own process (as Recall is a remote service, it must not share this
 process's interpreter lock) with the documented rate limits enforced. Its calendars are built
@@ -43,7 +43,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.autorecord import PRESETS
-from lib.cohort import run_cohort
+from lib.cohort import DEFAULT_WORKERS, run_cohort
 from lib.recall import RecallClient
 from lib.sandbox.config import DEFAULT_SANDBOX_API_KEY
 
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100, help="cohort size")
     parser.add_argument("--workspace-users", type=int, default=150)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3, help="warm runs (the median is shown)")
