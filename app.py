@@ -12,7 +12,8 @@ from lib.ui.events import record_sign_in
 
 st.set_page_config(
     page_title="Calendar Console",
-    page_icon=":material/calendar_month:",
+    # An emoji, not a :material: icon: the favicon for those is fetched from an outside host.
+    page_icon="📅",
     layout="wide",
 )
 
