@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import DBAPIError
 
 from lib.audit import (
@@ -31,6 +30,7 @@ from lib.audit import (
 )
 from lib.audit.chain import event_hash
 from lib.db import make_engine
+from tests.pg_schema import postgres_schema as shared_postgres_schema
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 NOW = dt.datetime.now(dt.UTC)
@@ -39,17 +39,8 @@ NOW = dt.datetime.now(dt.UTC)
 @contextmanager
 def postgres_schema(base_url: str) -> Iterator[str]:
     """A URL whose connections use a fresh, empty schema (dropped on exit)."""
-    schema = f"audit_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with shared_postgres_schema(base_url, "audit_test") as url:
+        yield url
 
 
 @contextmanager

@@ -10,13 +10,12 @@ import datetime as dt
 import hashlib
 import json
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 
 from lib.actions import ActionError, PermissionDeniedError
 from lib.db import default_sqlite_url, make_engine
@@ -32,6 +31,7 @@ from lib.presets.versions import (
     require_preset_manager,
 )
 from lib.staff import Role, StaffMember
+from tests.pg_schema import postgres_schema as shared_postgres_schema
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 SAVED_AT = dt.datetime(2026, 3, 10, 15, 30, tzinfo=dt.UTC)
@@ -48,17 +48,8 @@ RECORDING = {"recording_config": {"video_mixed_layout": "gallery_view"}}
 @contextmanager
 def postgres_schema(base_url: str) -> Iterator[str]:
     """A URL whose connections use a fresh, empty schema (dropped on exit)."""
-    schema = f"preset_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with shared_postgres_schema(base_url, "preset_test") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
