@@ -16,12 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-REGION_BASE_URLS: dict[str, str] = {
-    "us-west-2": "https://us-west-2.recall.ai",
-    "us-east-1": "https://us-east-1.recall.ai",
-    "eu-central-1": "https://eu-central-1.recall.ai",
-    "ap-northeast-1": "https://ap-northeast-1.recall.ai",
-}
+from lib.recall.regions import REGIONS
 
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
 
@@ -77,8 +72,8 @@ class Settings(BaseModel):
     @field_validator("recall_region")
     @classmethod
     def _known_region(cls, value: str) -> str:
-        if value not in REGION_BASE_URLS:
-            known = ", ".join(sorted(REGION_BASE_URLS))
+        if value not in REGIONS:
+            known = ", ".join(sorted(REGIONS))
             raise ValueError(f"unknown Recall region; use one of {known}")
         return value
 
@@ -92,7 +87,7 @@ class Settings(BaseModel):
         """Recall's base URL in live mode (the sandbox's comes from the running emulator)."""
         if self.recall_base_url:
             return self.recall_base_url.rstrip("/")
-        return REGION_BASE_URLS[self.recall_region]
+        return REGIONS[self.recall_region]
 
     @property
     def database_url_or_default(self) -> str:

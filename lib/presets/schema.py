@@ -30,7 +30,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from lib.presets.catalog import ALL_EVENTS
+from lib.presets.catalog import ALL_EVENTS, ARTIFACTS
 
 # --- value types --------------------------------------------------------------------------
 
@@ -555,23 +555,7 @@ class Retention(Strict):
 
 
 class RecordingConfig(Strict):
-    NULLABLE = frozenset(
-        {
-            "transcript",
-            "retention",
-            "video_mixed_mp4",
-            "participant_events",
-            "meeting_metadata",
-            "audio_mixed_raw",
-            "audio_mixed_mp3",
-            "audio_separate_raw",
-            "audio_separate_mp3",
-            "video_mixed_flv",
-            "video_separate_mp4",
-            "video_separate_png",
-            "video_separate_h264",
-        }
-    )
+    NULLABLE = frozenset({"transcript", "retention", *ARTIFACTS})
 
     transcript: Transcript | None = None
     realtime_endpoints: list[RealtimeEndpoint] | None = None
