@@ -15,7 +15,7 @@ import streamlit as st
 
 from lib.presets import Finding
 from lib.presets.versions import Version
-from lib.ui.presets_actions import Checked, error_lines
+from lib.ui.presets.actions import Checked, error_lines
 from lib.ui.state import SK_DISPLAY_TZ
 from lib.ui.text import code, plain
 
