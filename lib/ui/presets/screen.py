@@ -42,7 +42,9 @@ def load_screen(ctx: PageContext) -> PresetScreen:
     """The screen's state for this run; unreadable versions are said in words, and validation
     still works without them."""
     store = get_preset_versions(ctx.settings.database_url_or_default)
-    desk = PresetActions(staff=ctx.staff, versions=store, audit=ctx.audit)
+    desk = PresetActions(
+        staff=ctx.staff, versions=store, audit=ctx.audit, target=ctx.settings.bot_api_version
+    )
     versions: list[Version] = []
     last_sent: tuple[Version, SentMark] | None = None
     try:
