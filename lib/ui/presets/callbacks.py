@@ -8,10 +8,16 @@ import dataclasses
 
 import streamlit as st
 
-from lib.presets import TEMPLATES, PresetParseError, canonical_json, migrate_with_report
+from lib.presets import (
+    MAX_DOCUMENT_BYTES,
+    TEMPLATES,
+    PresetParseError,
+    canonical_json,
+    migrate_with_report,
+)
 from lib.presets.versions import Version
 from lib.ui.presets.actions import Checked, PresetActions, read_upload, text_fingerprint
-from lib.ui.presets.session import editor_text, guarded, notice, replace_text
+from lib.ui.presets.session import editor_text, guarded, kept_text, notice, replace_text
 from lib.ui.state import (
     SK_PRESET_CHECKED,
     SK_PRESET_EXPORT_VERSION,
@@ -27,6 +33,35 @@ from lib.ui.state import (
     SK_PRESET_UPLOAD,
     SK_PRESET_WEBHOOK_URL,
 )
+
+# The browser's own limit on the editor, one character over the upload limit: a text that
+# reaches it was cut short by the browser or by Streamlit, so it is over the limit either way.
+EDITOR_MAX_CHARS = MAX_DOCUMENT_BYTES + 1
+
+
+def over_size_limit(text: str) -> int | None:
+    """The text's size in bytes when the editor must refuse it, else ``None``."""
+    if len(text) < EDITOR_MAX_CHARS and len(text) * 4 <= MAX_DOCUMENT_BYTES:
+        return None  # cheap: too few characters to be too many bytes
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    return size if size > MAX_DOCUMENT_BYTES else None
+
+
+def on_text_change() -> None:
+    """Refuse an editor text over the upload limit, on the server, whatever the browser sent:
+    the text from before comes back, so the oversized one is not resent with every click."""
+    text = editor_text()
+    size = over_size_limit(text)
+    if size is None:
+        return
+    st.session_state[SK_PRESET_TEXT] = kept_text()
+    limit = MAX_DOCUMENT_BYTES // 1_048_576
+    notice(
+        "error",
+        f"The pasted text is at least {size / 1_048_576:.1f} MiB; the editor takes at most "
+        f"{limit} MiB, the same as uploads. It was not kept, and the editor shows the text "
+        "from before. Check that the right preset was copied.",
+    )
 
 
 @guarded()

@@ -9,16 +9,18 @@ from lib.presets import TEMPLATES, provider_choices
 from lib.presets.versions import MAX_NOTE_CHARS
 from lib.ui.presets.actions import Checked, text_fingerprint
 from lib.ui.presets.callbacks import (
+    EDITOR_MAX_CHARS,
     on_format,
     on_migrate,
     on_save,
+    on_text_change,
     on_undo,
     on_upload,
     on_use_template,
     on_validate,
 )
 from lib.ui.presets.screen import PresetScreen
-from lib.ui.presets.session import editor_text, show_notice
+from lib.ui.presets.session import editor_text, keep_text, show_notice
 from lib.ui.presets.view import render_check, render_migration, render_summary
 from lib.ui.state import (
     KEY_PRESET_FORMAT,
@@ -116,9 +118,13 @@ def _editor(screen: PresetScreen) -> str:
         key=SK_PRESET_TEXT,
         height=520,
         placeholder=PLACEHOLDER,
-        help="Paste the Create Bot body the preset should use, then press Validate.",
+        max_chars=EDITOR_MAX_CHARS,
+        on_change=on_text_change,
+        help="Paste the Create Bot body the preset should use, then press Validate. "
+        "At most 8 MiB, the same as uploads.",
     )
     text = editor_text()
+    keep_text(text)
     buttons = st.container(horizontal=True)
     buttons.button(
         "Validate",

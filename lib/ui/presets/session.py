@@ -19,6 +19,9 @@ from lib.ui.text import plain
 
 logger = logging.getLogger(__name__)
 
+# The editor text the last run accepted, put back when a paste is over the size limit.
+SK_PRESET_TEXT_KEPT = "presets.text_kept"
+
 Notice = tuple[str, str, str]
 
 
@@ -44,6 +47,16 @@ def show_notice(pending: Notice | None, where: str) -> None:
 
 def editor_text() -> str:
     value = st.session_state.get(SK_PRESET_TEXT)
+    return value if isinstance(value, str) else ""
+
+
+def keep_text(text: str) -> None:
+    """Remember the text this run shows (a reference, not a copy)."""
+    st.session_state[SK_PRESET_TEXT_KEPT] = text
+
+
+def kept_text() -> str:
+    value = st.session_state.get(SK_PRESET_TEXT_KEPT)
     return value if isinstance(value, str) else ""
 
 
