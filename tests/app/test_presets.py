@@ -435,6 +435,7 @@ def test_an_older_v1_10_workspace_may_save_a_v1_10_preset_with_a_warning(console
     at.switch_page(PAGE).run()
     click(type_text(at, json.dumps(LEGACY)), KEY_PRESET_VALIDATE)
     assert "No errors." in texts(at)
+    assert "checked against Create Bot v1.10, which this workspace's bots use" in texts(at)
     warnings = unescape("\n".join(w.value for w in at.warning))
     assert "deprecated: this workspace's v1.10 bots accept it" in warnings
     at.text_input(key=SK_PRESET_NOTE).input("still on v1.10")

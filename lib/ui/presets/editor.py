@@ -160,7 +160,12 @@ def _editor(screen: PresetScreen) -> str:
             help=f"Bring back the text from before {plain(undo[0], limit=100)}.",
         )
     size = len(text.encode("utf-8", errors="surrogatepass"))
-    st.caption(f"{size:,} bytes · {text.count(chr(10)) + 1 if text else 0:,} lines")
+    lines = text.count(chr(10)) + 1 if text else 0
+    target = screen.desk.target
+    against = (
+        f" · checked against Create Bot {target}, which this workspace's bots use" if target else ""
+    )
+    st.caption(f"{size:,} bytes · {lines:,} lines{against}")
     return text
 
 
