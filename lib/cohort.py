@@ -517,7 +517,12 @@ class CohortProgress:
 @dataclass(frozen=True, eq=False)
 class CohortResult:
     """What a cohort run found. ``meetings`` holds every previewed user's upcoming meetings,
-    decided under their current preferences and under ``candidate``."""
+    decided under their current preferences and under ``candidate``.
+
+    After a stop every known user is in exactly one of ``previewed``, ``failures``, ``skipped``
+    (never started: nothing was asked of Recall for them) and ``interrupted`` ("in flight when
+    stopped": started, then abandoned while waiting out a rate limit, so not previewed).
+    """
 
     requested: tuple[str, ...]
     previewed: tuple[str, ...]
@@ -529,6 +534,7 @@ class CohortResult:
     skipped: tuple[str, ...] = ()
     stopped: bool = False
     elapsed_s: float = 0.0
+    interrupted: tuple[str, ...] = ()
 
     def with_candidate(self, candidate: Mapping[str, Any] | Preferences | None) -> CohortResult:
         """The same fetched meetings decided under other candidate preferences (no requests)."""
@@ -554,7 +560,7 @@ class CohortResult:
 
 
 class _StoppedError(Exception):
-    """The run was stopped while this user waited."""
+    """The run was stopped while this user waited out a rate limit."""
 
 
 class _Tracker:
@@ -583,10 +589,10 @@ class _Tracker:
 def _patiently(
     call: Callable[[], T], *, stop: threading.Event, tracker: _Tracker, budget: list[float]
 ) -> T:
-    """``call``, waiting out rate limits (in slices, so a stop is noticed) within ``budget``."""
+    """``call``, waiting out rate limits within ``budget``. A stop cuts a wait short (it may
+    last a minute); it never cuts a started user between two requests, so a user whose
+    calendar token was minted is either previewed or reported as in flight when stopped."""
     while True:
-        if stop.is_set():
-            raise _StoppedError
         try:
             return call()
         except RateLimitedError as exc:
@@ -624,7 +630,9 @@ def run_cohort(
     Ids not in ``known_ids`` are reported in ``unknown`` and never requested (a request would
     create them). Users are fetched on ``workers`` threads; the client paces itself within
     Recall's limits and a user held up by a limit waits for it (up to ``max_wait_s``). ``stop``
-    is checked between users: once set, users not yet started are listed in ``skipped``.
+    is checked before each user starts: once set, users not yet started are listed in
+    ``skipped`` and nothing is requested for them; a started user finishes, unless it is
+    waiting out a rate limit, which the stop ends (``interrupted``).
     ``progress`` is called (serialised) after each user and when a user starts or stops waiting.
     """
     started = time.monotonic()
@@ -638,6 +646,7 @@ def run_cohort(
     current: dict[str, Preferences] = {}
     failures: dict[str, str] = {}
     skipped: list[str] = []
+    interrupted: list[str] = []
     lock = threading.Lock()
     window_end = now + horizon
 
@@ -666,7 +675,7 @@ def run_cohort(
             prefs_now = read_preferences(user.preferences)
         except _StoppedError:
             with lock:
-                skipped.append(user_id)
+                interrupted.append(user_id)
             return
         except RecallError as exc:
             failure = exc.message
@@ -690,7 +699,7 @@ def run_cohort(
             list(pool.map(work, fetch))
 
     previewed = tuple(uid for uid in fetch if uid in frames)
-    not_fetched = set(skipped)
+    not_fetched, abandoned = set(skipped), set(interrupted)
     parts = [frames[uid] for uid in previewed if len(frames[uid])]
     combined = pd.concat(parts, ignore_index=True) if parts else _empty_frame(now)
     combined = decide_current(combined, current, now=now)
@@ -705,6 +714,7 @@ def run_cohort(
         skipped=tuple(uid for uid in fetch if uid in not_fetched),
         stopped=stop.is_set(),
         elapsed_s=time.monotonic() - started,
+        interrupted=tuple(uid for uid in fetch if uid in abandoned),
     )
 
 
@@ -746,7 +756,8 @@ class CohortRun:
         return self
 
     def stop(self) -> None:
-        """Ask the run to stop; users already being fetched finish first."""
+        """Ask the run to stop: users not started are skipped, users being fetched finish, and
+        users waiting out a rate limit stop waiting (``interrupted``)."""
         self._stop.set()
 
     def wait(self, timeout: float | None = None) -> bool:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from lib.presets.api_version import DEFAULT_API_VERSION, ApiVersion, parse_api_version
 from lib.recall.regions import REGIONS
 
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
@@ -52,6 +53,8 @@ class Settings(BaseModel):
     recall_api_key: SecretStr | None = None
     recall_region: str = "us-east-1"
     recall_base_url: str | None = None
+    # The Create Bot version the workspace's bots use: presets are judged against it.
+    bot_api_version: ApiVersion = DEFAULT_API_VERSION
     google_client_id: str = "sandbox-google-client"
     microsoft_client_id: str = "sandbox-microsoft-client"
     # The company's own OAuth redirect pages that forward to Recall (needed for Google's production
@@ -77,6 +80,11 @@ class Settings(BaseModel):
             raise ValueError(f"unknown Recall region; use one of {known}")
         return value
 
+    @field_validator("bot_api_version", mode="before")
+    @classmethod
+    def _known_api_version(cls, value: Any) -> ApiVersion:
+        return parse_api_version(value)
+
     @property
     def mode(self) -> Literal["sandbox", "live"]:
         key = self.recall_api_key.get_secret_value() if self.recall_api_key else ""
@@ -101,6 +109,7 @@ ENV_VARS: dict[str, str] = {
     "RECALL_API_KEY": "recall.api_key",
     "RECALL_REGION": "recall.region",
     "RECALL_BASE_URL": "recall.base_url",
+    "RECALL_BOT_API_VERSION": "recall.bot_api_version",
     "GOOGLE_OAUTH_CLIENT_ID": "recall.google_client_id",
     "MICROSOFT_OAUTH_CLIENT_ID": "recall.microsoft_client_id",
     "CONSOLE_DATA_DIR": "console.data_dir",
@@ -121,6 +130,7 @@ _FIELD_FOR_PATH: dict[str, str] = {
     "recall.api_key": "recall_api_key",
     "recall.region": "recall_region",
     "recall.base_url": "recall_base_url",
+    "recall.bot_api_version": "bot_api_version",
     "recall.google_client_id": "google_client_id",
     "recall.microsoft_client_id": "microsoft_client_id",
     "recall.google_redirect_uri": "google_redirect_uri",

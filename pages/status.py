@@ -26,7 +26,7 @@ if st.session_state.get(SK_STATUS_CHECK_AGAIN):
 ping = get_ping(ctx.backend, ctx.client)
 
 overview = st.container()
-render_recall(ctx.backend, target, ping, zone)
+render_recall(ctx.backend, target, ping, zone, ctx.settings.bot_api_version)
 render_limits(ctx.client)
 chain = render_audit_store(ctx.audit, ctx.settings, zone, can_open_log=ctx.can(Action.READ_AUDIT))
 with overview:

@@ -4,6 +4,12 @@ Calendar V1 bots take their whole configuration from one workspace preset (a Cre
 body) that Recall's team installs by hand; this package checks that JSON before it is sent.
 """
 
+from lib.presets.api_version import (
+    API_VERSIONS,
+    DEFAULT_API_VERSION,
+    ApiVersion,
+    parse_api_version,
+)
 from lib.presets.canonical import canonical_json, content_hash
 from lib.presets.findings import Finding, Report, Severity, Style
 from lib.presets.jsonload import MAX_DEPTH, MAX_DOCUMENT_BYTES, PresetParseError
@@ -24,10 +30,13 @@ from lib.presets.templates import (
 from lib.presets.validate import validate
 
 __all__ = [
+    "API_VERSIONS",
+    "DEFAULT_API_VERSION",
     "MAX_DEPTH",
     "MAX_DOCUMENT_BYTES",
     "TEMPLATES",
     "TEMPLATE_PROVIDERS",
+    "ApiVersion",
     "CreateBotBody",
     "Finding",
     "PresetBody",
@@ -42,6 +51,7 @@ __all__ = [
     "meeting_captions_template",
     "migrate",
     "migrate_with_report",
+    "parse_api_version",
     "provider_choices",
     "realtime_transcript_webhook_template",
     "recording_only_template",

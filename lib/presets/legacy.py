@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 
 from pydantic import Field
 
+from lib.presets.api_version import ApiVersion
 from lib.presets.findings import Finding, Severity, Style
 from lib.presets.schema import (
     CreateBotBody,
@@ -208,9 +209,12 @@ def classify(data: Mapping[str, Any]) -> Style:
     return "mixed" if data.get("recording_config") is not None else "legacy"
 
 
-def legacy_findings(data: Mapping[str, Any], *, strict: bool = False) -> list[Finding]:
-    """Warnings for v1.10 fields (errors when ``strict``), and errors for a v1.10/v1.11 mix."""
-    deprecated: Severity = "error" if strict else "warning"
+def legacy_findings(
+    data: Mapping[str, Any], *, strict: bool = False, target: ApiVersion | None = None
+) -> list[Finding]:
+    """Warnings for v1.10 fields (errors when ``strict`` or when the workspace's bots use
+    ``target="v1.11"``), and errors for a v1.10/v1.11 mix."""
+    deprecated: Severity = "error" if strict or target == "v1.11" else "warning"
     findings: list[Finding] = []
     recording_config = data.get("recording_config")
     current = recording_config if isinstance(recording_config, Mapping) else {}
@@ -235,17 +239,39 @@ def legacy_findings(data: Mapping[str, Any], *, strict: bool = False) -> list[Fi
             findings.append(Finding(key, message, "error", "legacy.mixed"))
             continue
         findings.append(
-            Finding(
-                key,
-                f"{key} is a v1.10 field that Create Bot v1.11 rejects. {_where_now(key, field)}",
-                deprecated,
-                "legacy.field",
-            )
+            Finding(key, _legacy_message(key, field, target), deprecated, "legacy.field")
         )
 
-    findings.extend(_nested_legacy(data, deprecated))
+    findings.extend(_nested_legacy(data, deprecated, target))
     findings.extend(_legacy_semantics(data))
     return findings
+
+
+def _legacy_message(key: str, field: LegacyField, target: ApiVersion | None) -> str:
+    if target == "v1.11":
+        if field.replacement is None:
+            return (
+                f"{key} is a v1.10 field, and this workspace's bots use Create Bot v1.11, which "
+                f"refuses it. {_where_now(key, field)}"
+            )
+        return (
+            f"{key} is a v1.10 field, and this workspace's bots use Create Bot v1.11, which "
+            f"refuses it. Press Migrate to current to move it to {field.replacement}."
+        )
+    if target == "v1.10":
+        return (
+            f"{key} is deprecated: this workspace's v1.10 bots accept it, but Create Bot v1.11 "
+            f"refuses it, so migrate before the workspace moves to v1.11. {_where_now(key, field)}"
+        )
+    return f"{key} is a v1.10 field that Create Bot v1.11 rejects. {_where_now(key, field)}"
+
+
+def _nested_suffix(target: ApiVersion | None) -> str:
+    if target == "v1.11":
+        return " This workspace's bots use v1.11, which refuses it; Migrate to current fixes it."
+    if target == "v1.10":
+        return " Deprecated: this workspace's v1.10 bots accept it, v1.11 does not."
+    return ""
 
 
 def _where_now(key: str, field: LegacyField) -> str:
@@ -257,7 +283,10 @@ def _where_now(key: str, field: LegacyField) -> str:
     return f"Its current place is {field.replacement}; Migrate rewrites it."
 
 
-def _nested_legacy(data: Mapping[str, Any], severity: Severity) -> list[Finding]:
+def _nested_legacy(
+    data: Mapping[str, Any], severity: Severity, target: ApiVersion | None = None
+) -> list[Finding]:
+    suffix = _nested_suffix(target)
     findings: list[Finding] = []
     leave = data.get("automatic_leave")
     if isinstance(leave, Mapping):
@@ -267,7 +296,7 @@ def _nested_legacy(data: Mapping[str, Any], severity: Severity) -> list[Finding]
                 Finding(
                     "automatic_leave.everyone_left_timeout",
                     f"A bare number is the v1.10 form; v1.11 takes an object: "
-                    f'{{"timeout": {timeout}}}.',
+                    f'{{"timeout": {timeout}}}.{suffix}',
                     severity,
                     "legacy.field",
                 )
@@ -279,7 +308,7 @@ def _nested_legacy(data: Mapping[str, Any], severity: Severity) -> list[Finding]
                 "google_meet.login_required",
                 "login_required is gone from the current Create Bot body: whether a signed-in "
                 "bot logs in is set by the login group's login_mode (always | "
-                "only_if_required). Remove it and set google_login_group_id instead.",
+                f"only_if_required). Remove it and set google_login_group_id instead.{suffix}",
                 severity,
                 "legacy.field",
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lib.presets.api_version import ApiVersion
 from lib.presets.findings import Finding, Report, sort_findings
 from lib.presets.jsonload import load
 from lib.presets.legacy import classify, legacy_findings
@@ -17,13 +18,18 @@ MAX_FINDINGS = 500
 
 
 def validate(
-    config: str | bytes | bytearray | Mapping[str, Any], *, strict: bool = False
+    config: str | bytes | bytearray | Mapping[str, Any],
+    *,
+    strict: bool = False,
+    target: ApiVersion | None = None,
 ) -> Report:
     """Check a Calendar V1 bot preset given as JSON text, UTF-8 bytes or a mapping.
 
     Never raises for bad input: unreadable JSON, the wrong shape, unknown keys and
-    contradictions all come back as findings. v1.10 fields give warnings (errors with
-    ``strict=True``, for a workspace known to be on v1.11 only).
+    contradictions all come back as findings. ``target`` is the Create Bot version the
+    workspace's bots use: with ``"v1.11"`` a v1.10 field is an error that names Migrate (as
+    with ``strict=True``); with ``"v1.10"`` it is valid with a deprecation warning; without
+    one it is a warning.
     """
     loaded = load(config)
     if loaded.data is None:
@@ -32,7 +38,7 @@ def validate(
     findings: list[Finding] = [
         *loaded.findings,
         *schema_findings(data),
-        *legacy_findings(data, strict=strict),
+        *legacy_findings(data, strict=strict, target=target),
         *rule_findings(data),
         *preset_findings(data),
     ]

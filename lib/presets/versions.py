@@ -42,6 +42,7 @@ from sqlalchemy.engine import URL
 from lib.actions import ActionError, PermissionDeniedError
 from lib.audit.schema import UTCDateTime
 from lib.db import EngineStore, begin_write
+from lib.presets.api_version import ApiVersion
 from lib.presets.canonical import canonical_json
 from lib.presets.findings import Report
 from lib.presets.validate import validate
@@ -234,16 +235,23 @@ class PresetVersions(EngineStore):
     # -- writing ---------------------------------------------------------------------------
 
     def save(
-        self, content: str | bytes | Mapping[str, Any], *, author: StaffMember, note: str | None
+        self,
+        content: str | bytes | Mapping[str, Any],
+        *,
+        author: StaffMember,
+        note: str | None,
+        target: ApiVersion | None = None,
     ) -> Version:
         """Store ``content`` as the next version and return it.
 
         Refuses (``PresetVersionError`` subclasses) a role without ``MANAGE_PRESET``, a missing
-        note, a preset with errors (warnings are fine) and a preset equal to the latest version.
+        note, a preset with errors (warnings are fine; ``target`` is the Create Bot version the
+        workspace's bots use, so a v1.10 field is an error for ``"v1.11"``) and a preset equal
+        to the latest version.
         """
         require_preset_manager(author)
         clean = clean_note(note)
-        report = validate(content)
+        report = validate(content, target=target)
         if not report.ok:
             raise InvalidPresetError(_invalid_message(report), report)
         canonical = canonical_json(content)

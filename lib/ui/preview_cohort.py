@@ -219,8 +219,9 @@ def _poll(run: CohortRun) -> None:
         icon=":material/stop_circle:",
         on_click=_stop,
         disabled=run.stopping,
-        help="Users already being fetched finish; the rest are skipped. The results cover the "
-        "users fetched so far.",
+        help="Users not started yet are skipped; users being fetched finish, except those "
+        "waiting for Recall's rate limit, which stop waiting. The results cover the users "
+        "fetched so far.",
     )
 
 
@@ -237,11 +238,17 @@ def _view(run: CohortRun, result: CohortResult, candidate: Preferences) -> Cohor
 
 def _status_line(result: CohortResult) -> None:
     fetched = len(result.previewed) + len(result.failures)
-    asked = fetched + len(result.skipped)
-    if result.stopped and result.skipped:
+    asked = fetched + len(result.skipped) + len(result.interrupted)
+    if result.stopped and (result.skipped or result.interrupted):
+        in_flight = (
+            f" and {len(result.interrupted):,} were in flight when stopped (waiting for "
+            "Recall's rate limit)"
+            if result.interrupted
+            else ""
+        )
         st.warning(
             f"Stopped after {fetched:,} of {asked:,} users; {len(result.skipped):,} were not "
-            "fetched. The figures cover the users fetched before the stop.",
+            f"fetched{in_flight}. The figures cover the users fetched before the stop.",
             icon=":material/stop_circle:",
         )
     else:
@@ -380,6 +387,11 @@ def _problems(result: CohortResult) -> None:
     if result.skipped:
         with st.expander(f"{len(result.skipped):,} users not fetched because of the stop"):
             st.markdown(_listing(list(result.skipped)))
+    if result.interrupted:
+        with st.expander(
+            f"{len(result.interrupted):,} users in flight when stopped (not previewed)"
+        ):
+            st.markdown(_listing(list(result.interrupted)))
 
 
 def _results(ctx: PageContext, run: CohortRun, candidate: Preferences) -> None:

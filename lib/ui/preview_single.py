@@ -17,6 +17,7 @@ from lib.cohort import (
     preview_user,
 )
 from lib.recall.models import CalendarUser
+from lib.ui.account_open import render_open_form
 from lib.ui.context import PageContext, current_view_as
 from lib.ui.data import get_account, get_directory
 from lib.ui.errors import attempt
@@ -91,6 +92,21 @@ def _metrics(frame: pd.DataFrame) -> None:
         st.caption(plain(note))
 
 
+def _viewing(ctx: PageContext, user_id: str) -> bool:
+    """Whether ``user_id`` may be shown: previewing one user shows their account (connected
+    email, meeting titles), so it takes the same reason and leaves the same audit event as
+    opening the account; the account already open in view-as needs nothing more."""
+    session = current_view_as()
+    if session is not None and session.user_id == user_id:
+        return True
+    st.caption(
+        "Previewing one user shows their calendars and meetings, so, as on the Account page, "
+        "it needs a reason that goes on the audit record."
+    )
+    render_open_form(ctx, user_id)
+    return False
+
+
 def render_single_user(ctx: PageContext) -> None:
     raw = _chosen_user_id()
     if raw is None:
@@ -120,6 +136,8 @@ def render_single_user(ctx: PageContext) -> None:
             "fetched: looking it up would create it. Check the id on Find a user.",
             icon=":material/person_off:",
         )
+        return
+    if not _viewing(ctx, user_id):
         return
     account = attempt(
         "Loading the account",

@@ -49,11 +49,24 @@ def render_overview(
         st.metric("Console version", version)
 
 
-def render_recall(backend: Backend, target: RecallTarget, ping: PingResult, zone: ZoneInfo) -> None:
-    """Where requests go, and whether the last ping got an answer."""
+def render_recall(
+    backend: Backend,
+    target: RecallTarget,
+    ping: PingResult,
+    zone: ZoneInfo,
+    bot_api_version: str | None = None,
+) -> None:
+    """Where requests go, which Create Bot version bots use, and whether the last ping got an
+    answer."""
     st.subheader(":material/cloud: Recall", anchor=False)
     with st.container(border=True):
         st.markdown(f"{plain(target.detail)}  \nBase URL: {code(backend.base_url)}")
+        if bot_api_version:
+            st.markdown(
+                f"Bots use Create Bot API {code(bot_api_version)} (setting "
+                f"{code('recall.bot_api_version')}); the Bot preset page checks presets "
+                "against it."
+            )
         checked = format_moment(ping.checked_at, zone)
         if ping.ok and ping.seconds is not None:
             st.success(

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from lib.presets import MAX_DOCUMENT_BYTES
 from lib.staff import Role
 from lib.ui.state import KEY_PRESET_VALIDATE, SK_PRESET_TEXT, SK_PRESET_UPLOAD
 from tests.app.test_account_helpers import live_markup, markdown_values
@@ -21,7 +22,11 @@ BOUND_S = 15
 
 BROKEN = [
     ("nested 10,000 levels", "[" * 10_000 + "]" * 10_000, "nest more than 64 levels deep"),
-    ("twenty megabytes", '{"metadata": {"b": "' + "A" * TWENTY_MB + '"}}', "limited to 8 MiB"),
+    (
+        "twenty megabytes",
+        '{"metadata": {"b": "' + "A" * TWENTY_MB + '"}}',
+        "the editor takes at most 8 MiB, the same as uploads",
+    ),
     (
         "duplicate keys",
         '{"recording_config": {}, "recording_config": {"retention": null}}',
@@ -41,7 +46,8 @@ def presets_page(console_app):
 
 
 def validate_text(at, text: str):
-    at.text_area(key=SK_PRESET_TEXT).input(text)
+    # set_value, not input: what a client ignoring the browser's max length would send.
+    at.text_area(key=SK_PRESET_TEXT).set_value(text)
     at.button(key=KEY_PRESET_VALIDATE).click().run()
     assert_no_traceback(at)
     return at
@@ -78,6 +84,34 @@ def test_a_twenty_megabyte_upload_is_refused_and_the_editor_kept(presets_page):
     assert "limited to 8 MiB" in unescape(all_texts(at))
     # The text being worked on is not replaced by the refused file.
     assert json.loads(at.text_area(key=SK_PRESET_TEXT).value) == CAPTIONS
+
+
+@pytest.mark.parametrize(
+    ("what", "pasted"),
+    [
+        ("twenty megabytes", '{"metadata": {"b": "' + "A" * TWENTY_MB + '"}}'),
+        # Under the character limit the browser enforces, over the byte limit the server does.
+        ("ten megabytes of two-byte characters", '{"bot_name": "' + "é" * (5 * 1024 * 1024) + '"}'),
+    ],
+)
+def test_an_oversized_paste_is_refused_on_the_server_and_the_text_before_kept(
+    presets_page, data_dir, what, pasted
+):
+    at = validate_text(presets_page, json.dumps(CAPTIONS))
+    editor = at.text_area(key=SK_PRESET_TEXT)
+    # The browser stops a paste one character past the upload limit.
+    assert editor.max_chars == MAX_DOCUMENT_BYTES + 1
+    started = time.monotonic()
+    editor.set_value(pasted).run()
+    assert time.monotonic() - started < BOUND_S, what
+    assert_no_traceback(at)
+    shown = unescape(all_texts(at))
+    assert "the editor takes at most 8 MiB, the same as uploads" in shown, what
+    assert "It was not kept" in shown
+    # The oversized text is gone from the session, so later clicks do not resend it.
+    assert json.loads(at.text_area(key=SK_PRESET_TEXT).value) == CAPTIONS
+    at.button(key=KEY_PRESET_VALIDATE).click().run()
+    assert "No errors." in all_texts(at)
 
 
 def test_deep_nesting_upload_is_refused(presets_page):

@@ -105,6 +105,8 @@ def test_account_with_an_open_view_keeps_the_session_and_retries(console_app, ap
 def test_preview_of_one_user_says_what_failed_and_retries(console_app, app_sandbox):
     at = console_app(Role.VIEWER).run()
     at.session_state[SK_PREVIEW_USER_ID] = USER
+    now = datetime.now(UTC)
+    at.session_state[SK_VIEW_AS] = ViewAsSession(USER, REASON, None, now, now)
     set_faults(app_sandbox, 1.0)
     run_page(at, PREVIEW)
     assert_worded_failure(at, "Loading the account")
@@ -214,7 +216,11 @@ def test_account_at_half_faults(console_app, app_sandbox):
 
 
 def test_preview_at_half_faults(console_app, app_sandbox):
-    at = _open_at_half_faults(console_app, app_sandbox, **{SK_PREVIEW_USER_ID: USER})
+    now = datetime.now(UTC)
+    session = ViewAsSession(USER, REASON, None, now, now)
+    at = _open_at_half_faults(
+        console_app, app_sandbox, **{SK_PREVIEW_USER_ID: USER, SK_VIEW_AS: session}
+    )
     run_page(at, PREVIEW)
     assert_data_or_words(at, data_shown="Start recording" in [m.label for m in at.metric])
 

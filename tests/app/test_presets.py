@@ -408,3 +408,37 @@ def test_download_button_uses_the_registered_key(open_page, data_dir):
     seed(data_dir, CAPTIONS)
     at = open_tab(open_page(Role.VIEWER), "Export for Recall")
     assert at.download_button(key=KEY_PRESET_DOWNLOAD).label.endswith(".json")
+
+
+# -- the workspace's Create Bot version --------------------------------------------------------
+
+
+def test_a_v1_10_preset_is_an_error_for_a_v1_11_workspace_until_migrated(open_page, data_dir):
+    at = open_page(Role.ADMIN)  # recall.bot_api_version defaults to v1.11
+    click(type_text(at, json.dumps(LEGACY)), KEY_PRESET_VALIDATE)
+    shown = unescape(texts(at))
+    assert "No errors." not in shown
+    assert "this workspace's bots use Create Bot v1.11, which refuses it" in shown
+    errors = unescape("\n".join(e.value for e in at.error))
+    assert "`transcription_options`" in errors and "Migrate to current" in errors
+    assert at.button(key=KEY_PRESET_SAVE).disabled
+    assert "Fix the errors above before saving." in texts(at)
+    (event,) = audit_events(data_dir, "preset.validate")
+    assert (event.after["api_version"], event.after["ok"]) == ("v1.11", False)
+    click(at, KEY_PRESET_MIGRATE)
+    assert "No errors." in texts(at)
+    assert not at.button(key=KEY_PRESET_SAVE).disabled
+
+
+def test_an_older_v1_10_workspace_may_save_a_v1_10_preset_with_a_warning(console_app, data_dir):
+    at = console_app(Role.ADMIN, recall={"bot_api_version": "v1.10"}).run()
+    at.switch_page(PAGE).run()
+    click(type_text(at, json.dumps(LEGACY)), KEY_PRESET_VALIDATE)
+    assert "No errors." in texts(at)
+    assert "checked against Create Bot v1.10, which this workspace's bots use" in texts(at)
+    warnings = unescape("\n".join(w.value for w in at.warning))
+    assert "deprecated: this workspace's v1.10 bots accept it" in warnings
+    at.text_input(key=SK_PRESET_NOTE).input("still on v1.10")
+    click(at, KEY_PRESET_SAVE)
+    with PresetVersions(db_url(data_dir)) as store:
+        assert store.latest().content == canonical_json(LEGACY)

@@ -30,6 +30,7 @@ from lib.ui.state import (
     SK_VIEW_AS,
 )
 from lib.viewas import ViewAsSession
+from tests.app.test_account_helpers import submit_reason
 
 PAGE = "pages/preview.py"
 CHART = "vega_lite_chart"
@@ -102,6 +103,7 @@ def test_one_user_preview_matches_the_rules_and_writes_nothing(console_app, app_
     at = open_preview(console_app)
     assert "Type a user id" in texts(at)
     at.text_input(key=SK_PREVIEW_USER_ID).input("nw-000001").run()
+    submit_reason(at, "Customer asks what record all would do")  # previewing one user is a view
     assert not at.exception
     recorded, starts, stops = expected_changes(app_sandbox, "nw-000001", PRESETS["record all"])
     shown = metrics(at)
@@ -142,7 +144,9 @@ def test_an_unknown_user_is_refused_without_any_request(console_app, app_sandbox
 
 
 def test_presets_toggles_and_the_users_current_preferences(console_app):
-    at = open_preview(console_app, **{SK_PREVIEW_USER_ID: "nw-000001"})
+    now = datetime.now(UTC)
+    session = ViewAsSession("nw-000001", "Customer asked why", None, now, now)
+    at = open_preview(console_app, **{SK_PREVIEW_USER_ID: "nw-000001", SK_VIEW_AS: session})
     at.selectbox(key=SK_PREVIEW_PRESET).select("only internal").run()
     assert at.toggle(key=flag_key("record_internal")).value is True
     assert at.toggle(key=flag_key("record_external")).value is False

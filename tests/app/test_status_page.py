@@ -171,3 +171,11 @@ def test_a_postgres_password_is_never_shown(console_app, postgres_url):
         assert f":{password}@" not in shown
         assert make_url(url).render_as_string(hide_password=True) in shown
         assert metrics(at)["Audit chain"] == "Intact"
+
+
+@pytest.mark.parametrize(("configured", "shown"), [(None, "v1.11"), ("v1.10", "v1.10")])
+def test_the_bots_create_bot_version_is_shown(console_app, app_sandbox, configured, shown):
+    secrets = {"recall": {"bot_api_version": configured}} if configured else {}
+    at = open_status(console_app, **secrets)
+    line = next(m.value for m in at.markdown if "Create Bot API" in m.value)
+    assert f"`{shown}`" in line

@@ -24,7 +24,7 @@ from lib.cohort import parse_user_ids
 from lib.cohort import to_csv as preview_csv
 from lib.presets import validate
 from lib.sandbox.corpus import HOSTILE_BOT_NAMES, HOSTILE_DESCRIPTION, HOSTILE_NAMES, HOSTILE_TITLES
-from lib.ui.presets_actions import read_upload
+from lib.ui.presets.actions import read_upload
 from lib.ui.text import code, plain
 from lib.userids import MAX_USER_ID_CHARS, check_user_id
 

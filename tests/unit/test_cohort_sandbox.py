@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from lib.autorecord import PRESETS, decide
 from lib.cohort import CohortProgress, CohortRun, local_days, run_cohort
-from lib.recall import RateLimiter, RecallClient
+from lib.recall import RateLimitedError, RateLimiter, RecallClient
 
 
 def _client(running, **options) -> RecallClient:
@@ -93,24 +93,95 @@ def test_rate_limits_are_waited_out_not_failed(make_sandbox):
     assert result.elapsed_s >= 2.0  # 6 authenticates, 2 a second
 
 
-def test_a_stop_skips_the_users_not_started(make_sandbox):
-    running = make_sandbox(seed=2, users=20, latency_ms=60)
+class _GatedClient:
+    """The real client, with a test deciding when chosen users' requests return."""
+
+    def __init__(self, client: RecallClient, gates: dict, timeout: float = 30) -> None:
+        self._client, self._gates, self._timeout = client, gates, timeout
+
+    def __getattr__(self, name: str):
+        return getattr(self._client, name)
+
+    def get_user(self, user_id: str):
+        before, after = self._gates.get(("get_user", user_id), (None, None))
+        if before is not None:
+            assert before(), f"get_user({user_id}) was never released"
+        user = self._client.get_user(user_id)
+        if after is not None:
+            assert after(), f"get_user({user_id}) was never released"
+        return user
+
+    def list_meetings(self, user_id: str, **options):
+        gate = self._gates.get(("list_meetings", user_id))
+        if gate is not None:
+            gate()
+        return self._client.list_meetings(user_id, **options)
+
+
+def test_a_stop_skips_the_users_not_started_and_lets_the_started_ones_finish(make_sandbox):
+    # The second user is between its two requests (its calendar token already minted) when
+    # the stop comes: it finishes and is previewed; everyone not started is skipped, and no
+    # token is minted for them. Events fix the order, so a busy machine cannot change it.
+    running = make_sandbox(seed=2, users=8)
     client = _client(running)
     known = _known(client)
-    stop = threading.Event()
+    ids = sorted(known)
+    first, second = ids[0], ids[1]
+    second_started, stop = threading.Event(), threading.Event()
 
-    def stop_after_two(progress: CohortProgress) -> None:
-        if progress.done >= 2:
+    def second_has_started() -> bool:
+        second_started.set()
+        return stop.wait(30)
+
+    gated = _GatedClient(
+        client,
+        {
+            ("get_user", first): (lambda: second_started.wait(30), None),
+            ("get_user", second): (None, second_has_started),
+        },
+    )
+
+    def stop_after_the_first(progress: CohortProgress) -> None:
+        if progress.done >= 1:
             stop.set()
 
-    ids = sorted(known)
-    result = run_cohort(client, ids, known, None, progress=stop_after_two, stop=stop, workers=2)
+    result = run_cohort(
+        gated, ids, known, None, progress=stop_after_the_first, stop=stop, workers=2
+    )
     assert result.stopped
-    assert result.skipped
-    assert len(result.previewed) + len(result.failures) + len(result.skipped) == len(ids)
-    # At most the two workers' users in flight finish after the stop.
-    assert len(result.previewed) <= 4
-    assert running.state.stats.endpoint_count("authenticate") == len(result.previewed)
+    assert result.previewed == (first, second)
+    assert result.skipped == tuple(ids[2:])
+    assert result.interrupted == () and not result.failures
+    # Every user a token was minted for is previewed; the skipped ones were never asked for.
+    assert running.state.stats.endpoint_count("authenticate") == 2
+    assert set(result.meetings["user_id"]) <= {first, second}
+
+
+def test_a_user_waiting_out_a_rate_limit_is_in_flight_when_stopped(make_sandbox):
+    # A stop ends a rate-limit wait (which may last a minute): that user was started, so it is
+    # neither previewed nor skipped, but reported as in flight when stopped.
+    running = make_sandbox(seed=2, users=5)
+    client = _client(running)
+    known = _known(client)
+    ids = sorted(known)[:3]
+    stop = threading.Event()
+
+    def limited() -> None:
+        raise RateLimitedError(retry_after=60, endpoint="calendar_meetings")
+
+    gated = _GatedClient(client, {("list_meetings", ids[1]): limited})
+
+    def stop_while_waiting(progress: CohortProgress) -> None:
+        if progress.waiting:
+            stop.set()
+
+    result = run_cohort(gated, ids, known, None, progress=stop_while_waiting, stop=stop, workers=1)
+    assert result.previewed == (ids[0],)
+    assert result.interrupted == (ids[1],)
+    assert result.skipped == (ids[2],)
+    assert not result.failures
+    assert running.state.stats.endpoint_count("authenticate") == 2
+    assert ids[1] not in set(result.meetings["user_id"])
 
 
 def test_a_stop_before_the_start_fetches_nothing(make_sandbox):

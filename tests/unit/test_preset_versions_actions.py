@@ -21,8 +21,8 @@ from lib.presets.versions import (
     recall_message,
 )
 from lib.staff import Role, StaffMember
-from lib.ui.presets_actions import PresetActions, check, error_lines, read_upload, text_fingerprint
-from lib.ui.presets_view import shorten_for_screen
+from lib.ui.presets.actions import PresetActions, check, error_lines, read_upload, text_fingerprint
+from lib.ui.presets.view import shorten_for_screen
 
 NOW = dt.datetime.now(dt.UTC)
 ADMIN = StaffMember("ada@console.example", "Ada", Role.ADMIN, "demo", NOW)

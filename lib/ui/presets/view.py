@@ -15,7 +15,7 @@ import streamlit as st
 
 from lib.presets import Finding
 from lib.presets.versions import Version
-from lib.ui.presets_actions import Checked, error_lines
+from lib.ui.presets.actions import Checked, error_lines
 from lib.ui.state import SK_DISPLAY_TZ
 from lib.ui.text import code, plain
 
@@ -108,11 +108,7 @@ def render_check(checked: Checked, text: str, *, stale: bool) -> None:
         extra = f" {len(report.warnings)} warning(s) to review." if report.warnings else ""
         st.success(f"**No errors.** This preset can be saved.{extra}", icon=":material/task_alt:")
     if report.style == "legacy":
-        st.warning(
-            "Written in the **v1.10 format**, which Create Bot v1.11 refuses. Press "
-            "**Migrate to current** to rewrite it; anything that cannot move is listed.",
-            icon=":material/history:",
-        )
+        _legacy_banner(checked)
     elif report.style == "mixed":
         st.error(
             "Mixes **v1.10 and current** fields. **Migrate to current** keeps the current "
@@ -124,6 +120,29 @@ def render_check(checked: Checked, text: str, *, stale: bool) -> None:
         excerpt = error_lines(report.errors, text)
         if excerpt is not None:
             st.code(excerpt, language=None)
+
+
+def _legacy_banner(checked: Checked) -> None:
+    if checked.target == "v1.11":
+        st.error(
+            "Written in the **v1.10 format**, and this workspace's bots use Create Bot "
+            "**v1.11**, which refuses it. Press **Migrate to current** to rewrite it; anything "
+            "that cannot move is listed.",
+            icon=":material/history:",
+        )
+    elif checked.target == "v1.10":
+        st.warning(
+            "Written in the **v1.10 format**: this workspace's bots use Create Bot **v1.10**, "
+            "which accepts it, but v1.11 refuses it. **Migrate to current** before the "
+            "workspace moves to v1.11.",
+            icon=":material/history:",
+        )
+    else:
+        st.warning(
+            "Written in the **v1.10 format**, which Create Bot v1.11 refuses. Press "
+            "**Migrate to current** to rewrite it; anything that cannot move is listed.",
+            icon=":material/history:",
+        )
 
 
 def render_migration(findings: Sequence[Finding]) -> None:

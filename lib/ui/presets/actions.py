@@ -17,6 +17,7 @@ from lib.actions import ActionError, StaffRecorder
 from lib.audit import AuditStore, Outcome
 from lib.presets import (
     MAX_DOCUMENT_BYTES,
+    ApiVersion,
     Finding,
     PresetParseError,
     Report,
@@ -50,14 +51,16 @@ class Checked:
     content_hash: str | None
     trigger: Trigger
     size_bytes: int
+    target: ApiVersion | None = None
 
     def is_for(self, text: str) -> bool:
         return self.text_sha == text_fingerprint(text)
 
 
-def check(text: str, trigger: Trigger = "button") -> Checked:
-    """Validate ``text`` and describe it, without recording anything."""
-    report = validate(text)
+def check(text: str, trigger: Trigger = "button", target: ApiVersion | None = None) -> Checked:
+    """Validate ``text`` for bots on Create Bot ``target`` and describe it, without recording
+    anything."""
+    report = validate(text, target=target)
     try:
         summary: tuple[str, ...] | None = tuple(summarize(text))
         digest: str | None = content_hash(text)
@@ -70,6 +73,7 @@ def check(text: str, trigger: Trigger = "button") -> Checked:
         content_hash=digest,
         trigger=trigger,
         size_bytes=len(text.encode("utf-8", errors="surrogatepass")),
+        target=target,
     )
 
 
@@ -94,21 +98,31 @@ def read_upload(raw: bytes) -> Upload:
 
 
 class PresetActions(StaffRecorder):
-    """Preset operations for one signed-in staff member."""
+    """Preset operations for one signed-in staff member, judged against the Create Bot version
+    the workspace's bots use (``target``; ``None`` accepts v1.10 fields with a warning)."""
 
-    def __init__(self, *, staff: StaffMember, versions: PresetVersions, audit: AuditStore) -> None:
+    def __init__(
+        self,
+        *,
+        staff: StaffMember,
+        versions: PresetVersions,
+        audit: AuditStore,
+        target: ApiVersion | None = None,
+    ) -> None:
         super().__init__(staff=staff, audit=audit)
         self.versions = versions
+        self.target = target
 
     def validate(self, text: str, *, trigger: Trigger = "button") -> Checked:
         """Check the editor text and record that staff validated it (``preset.validate``)."""
-        checked = check(text, trigger)
+        checked = check(text, trigger, self.target)
         report = checked.report
         self.record(
             "preset.validate",
             target="editor",
             after={
                 "trigger": trigger,
+                "api_version": self.target,
                 "ok": report.ok,
                 "style": report.style,
                 "errors": len(report.errors),
@@ -124,7 +138,7 @@ class PresetActions(StaffRecorder):
     def save(self, text: str, *, note: str | None) -> Version:
         """Save the text as the next version (``preset.save``); refusals are recorded too."""
         try:
-            version = self.versions.save(text, author=self.staff, note=note)
+            version = self.versions.save(text, author=self.staff, note=note, target=self.target)
         except ActionError as exc:
             self.record(
                 "preset.save",
