@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import tracemalloc
 
 import pytest
@@ -192,14 +191,11 @@ def test_twenty_megabyte_document_is_refused_without_parsing():
     text = '{"bot_name": "' + "x" * 20_000_000 + '"}'
     tracemalloc.start()
     try:
-        started = time.perf_counter()
         report = validate(text)
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert [f.code for f in report.errors] == ["json.too_large"]
-    assert elapsed < 1.0
     # Nothing proportional to the input was allocated.
     assert peak < 1_000_000
 
@@ -236,10 +232,9 @@ def test_largest_legitimate_preset_is_accepted():
         "[" * 10_000,
     ],
 )
-def test_ten_thousand_levels_of_nesting_are_refused_quickly(text):
-    started = time.perf_counter()
+def test_ten_thousand_levels_of_nesting_are_refused(text):
+    # bench/bench_presets_hostile.py measures how quickly.
     finding = only_error(text)
-    assert time.perf_counter() - started < 1.0
     assert finding.code == "json.too_deep"
     assert finding.line == 1
     assert finding.column is not None
@@ -286,20 +281,23 @@ def test_mapping_input_is_copied_not_aliased():
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "first_code"),
     [
         # Many escaped quotes and no closing quote: a naive string regex goes quadratic.
-        '{"bot_name": "' + '\\"' * 1_000_000,
+        ('{"bot_name": "' + '\\"' * 1_000_000, "json.syntax"),
         # Hundreds of thousands of small objects (one hook call each).
-        '{"metadata": {"k": null}, "webex": {"x": [' + ",".join(["{}"] * 300_000) + "]}}",
+        (
+            '{"metadata": {"k": null}, "webex": {"x": [' + ",".join(["{}"] * 300_000) + "]}}",
+            "webex.unchecked",
+        ),
         # Many brackets, shallow: the depth scan runs in full.
-        '{"webex": {"x": [' + ",".join(["[]"] * 300_000) + "]}}",
+        ('{"webex": {"x": [' + ",".join(["[]"] * 300_000) + "]}}", "webex.unchecked"),
     ],
 )
-def test_hostile_but_small_documents_finish_quickly(text):
-    started = time.perf_counter()
-    validate(text)
-    assert time.perf_counter() - started < 3.0
+def test_hostile_but_small_documents_get_a_report(text, first_code):
+    # How long they take is measured by bench/bench_presets_hostile.py, not here.
+    report = validate(text)
+    assert report.findings[0].code == first_code
 
 
 def test_flood_of_errors_is_capped_and_errors_come_first():
