@@ -2,7 +2,8 @@
 
 User ids typed by staff get words, never a lookup; text from calendars (titles, attendee
 names, bot names) shows literally in Markdown and is inert in every CSV export; a preset that
-is nested, huge, ambiguous or not JSON is refused in words (bench/bench_presets_hostile.py measures how quickly).
+is nested, huge, ambiguous or not JSON is refused in words (how quickly:
+bench/bench_presets_hostile.py).
 """
 
 from __future__ import annotations
