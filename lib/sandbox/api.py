@@ -149,7 +149,11 @@ def _render(call: Call, meetings: list[Meeting]) -> list[dict[str, Any]]:
     now = state.now()
     ordered = sorted(meetings, key=lambda m: (m.event.start, m.id))
     namespace = state.workspace.namespace
-    return [meeting_json(m, call.calendar_user, now=now, namespace=namespace) for m in ordered]
+    config = state.config
+    return [
+        meeting_json(m, call.calendar_user, now=now, namespace=namespace, config=config)
+        for m in ordered
+    ]
 
 
 def _upcoming(call: Call) -> list[Meeting]:
