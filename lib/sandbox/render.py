@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from lib.sandbox import rules
+from lib.sandbox import bad_rows, rules
 from lib.sandbox.clock import ONE_DAY, iso
 from lib.sandbox.config import SandboxConfig
 from lib.sandbox.models import Attendee, CalendarUser, Meeting
@@ -27,6 +27,13 @@ from lib.sandbox.rules import INVITE_FIELDS
 
 
 def user_json(user: CalendarUser) -> dict[str, Any]:
+    body = _user_json(user)
+    if user.quirks == bad_rows.CONNECTIONS_USER:
+        bad_rows.distort_user(body)
+    return body
+
+
+def _user_json(user: CalendarUser) -> dict[str, Any]:
     return {
         "id": user.id,
         "external_id": user.external_id,
