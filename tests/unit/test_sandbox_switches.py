@@ -369,7 +369,11 @@ def test_bad_rows_seed_users_whose_objects_break_the_model(
 ) -> None:
     running = make_sandbox(**SMALL, clock=clock, bad_rows=True)
     info = httpx.get(f"{running.base_url}/_sandbox/info").json()
-    assert info["notable_users"]["bad_rows"] == [bad_rows.MEETINGS_USER, bad_rows.CONNECTIONS_USER]
+    assert info["notable_users"]["bad_rows"] == [
+        "nw-000002",
+        bad_rows.MEETINGS_USER,
+        bad_rows.CONNECTIONS_USER,
+    ]
     assert running.state.user_count == SMALL["users"] + 2
 
     listed = httpx.get(f"{running.base_url}{API}/users/", headers=key_headers(running)).json()
@@ -407,6 +411,21 @@ def test_bad_rows_seed_users_whose_objects_break_the_model(
     assert all(isinstance(m["attendees"], list) for m in ordinary)
     again = Session(make_sandbox(**SMALL, clock=clock, bad_rows=True), bad_rows.MEETINGS_USER)
     assert [m["title"] for m in again.meetings()] == [m["title"] for m in meetings]
+
+
+def test_bad_rows_put_one_unreadable_meeting_in_the_heavy_account(
+    make_sandbox: Factory, clock: ManualClock
+) -> None:
+    running = make_sandbox(
+        users=8, heavy_user_meetings=300, anchor=ANCHOR, clock=clock, bad_rows=True
+    )
+    meetings = Session(running, "nw-000002").meetings()
+    assert len(meetings) > 300
+    unreadable = [m for m in meetings if m["start_time"] == bad_rows.UNREADABLE_START_TIME]
+    assert len(unreadable) == 1
+    assert all(isinstance(m["id"], str) and None not in m["attendees"] for m in meetings)
+    plain = make_sandbox(users=8, heavy_user_meetings=300, anchor=ANCHOR, clock=clock)
+    assert not any(m["start_time"] == "TBD" for m in Session(plain, "nw-000002").meetings())
 
 
 # ---- where the switches are spelled --------------------------------------------------------------
