@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from lib.audit import AuditStore, NewEvent, Outcome, from_json
+from lib.audit import AuditStore, NewEvent, Outcome, find_heads, from_json
+from lib.audit.keys import sandbox_key
 from lib.staff import Role
 from lib.ui import audit_chain
 from lib.ui.audit_export import EXPORT_ACTION, PreparedExport
@@ -43,7 +44,7 @@ UTC = dt.UTC
 
 
 def store_at(data_dir: Path) -> AuditStore:
-    return AuditStore(f"sqlite:///{(data_dir / 'console.db').resolve()}")
+    return AuditStore(f"sqlite:///{(data_dir / 'console.db').resolve()}", key=sandbox_key(data_dir))
 
 
 def event(**fields) -> NewEvent:
@@ -331,6 +332,12 @@ def test_csv_export_neutralises_formulas_and_is_audited(console_app, data_dir, f
         assert record.after["events"] == 5
         assert record.after["sha256"] == hashlib.sha256(prepared.data).hexdigest()
         assert store.verify().ok
+        # The file carries the log's signed head (taken before the export was recorded), and
+        # the log still holds everything that head names.
+        (head,) = {row["log_signed_head"] for row in rows}
+        assert record.after["signed_head"] == head
+        assert store.verify(against=find_heads(head)).ok
+        assert find_heads(head)[0].events == 5
     # The export event is on the page straight away, at the top.
     at.run()
     assert table_ids(at)[0] == 6
@@ -341,6 +348,7 @@ def test_json_export_is_lossless_and_audited(console_app, data_dir, formula_log)
     at.text_input(key=SK_AUDIT_FILTER_USER).input("u-1").run()
     prepared = prepare(at, "json")
     events = from_json(prepared.data.decode("utf-8"))
+    assert json.loads(prepared.data)["signed_head"].startswith("audit-head.v1.5.")
     # JSON is not opened as a spreadsheet: text is exported exactly as recorded.
     assert [(e.id, e.reason) for e in events] == [(2, FORMULAS[1])]
     with store_at(data_dir) as store:

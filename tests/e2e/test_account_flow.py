@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from lib.audit import AuditStore
+from lib.audit.keys import sandbox_key
 from lib.autorecord import PREFERENCE_KEYS
 from lib.recall import RecallClient
 from lib.sandbox.config import SandboxConfig
@@ -226,7 +227,9 @@ def test_editor_changes_an_override_and_a_preference(setup: Setup, page: Page, s
     activity.scroll_into_view_if_needed()
     screenshot("account-editor-activity")
 
-    with AuditStore(f"sqlite:///{setup.data_dir / 'console.db'}") as audit:
+    with AuditStore(
+        f"sqlite:///{setup.data_dir / 'console.db'}", key=sandbox_key(setup.data_dir)
+    ) as audit:
         done = {
             (e.action, e.outcome.value): e
             for e in audit.query(user_id=USER, since=datetime(2020, 1, 1, tzinfo=UTC))
