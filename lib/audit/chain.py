@@ -35,6 +35,7 @@ HASHED_FIELDS: tuple[str, ...] = (
     "action",
     "user_id",
     "target",
+    "target_info",
     "reason",
     "ticket",
     "before",
@@ -44,6 +45,10 @@ HASHED_FIELDS: tuple[str, ...] = (
     "request_id",
     "prev_hash",
 )
+
+
+# Fields added after the first release: hashed only when set.
+OPTIONAL_HASHED_FIELDS = frozenset({"target_info"})
 
 
 def canonical_json(value: Any) -> str:
@@ -66,7 +71,10 @@ def event_hash(fields: Mapping[str, Any], key: AuditKey | None = None) -> str:
     HMAC-SHA256 under ``key``, or (``key=None``) the plain sha256 of logs written before keys."""
     document: dict[str, Any] = {"v": HASH_FORMAT if key is not None else UNKEYED_HASH_FORMAT}
     for name in HASHED_FIELDS:
-        value = fields[name]
+        value = fields.get(name)
+        if name in OPTIONAL_HASHED_FIELDS and value is None:
+            # Left out when empty, so events recorded before the field existed keep their hash.
+            continue
         if name == "time":
             value = format_time(value)
         elif name == "outcome":

@@ -128,6 +128,8 @@ class NewEvent(BaseModel):
     outcome: Outcome = Outcome.OK
     user_id: str | None = None
     target: str | None = None
+    # The target in words as known now, e.g. {"kind": "meeting", "title": ..., "start_time": ...}.
+    target_info: dict[str, Any] | None = None
     reason: str | None = None
     ticket: str | None = None
     before: Any = None
@@ -178,7 +180,7 @@ class NewEvent(BaseModel):
         _check_text(value, info.field_name)
         return value
 
-    @field_validator("before", "after", mode="before")
+    @field_validator("before", "after", "target_info", mode="before")
     @classmethod
     def _snapshot(cls, value: Any, info: Any) -> Any:
         try:
@@ -222,6 +224,7 @@ class StoredEvent(BaseModel):
     outcome: Outcome
     user_id: str | None = None
     target: str | None = None
+    target_info: dict[str, Any] | None = None
     reason: str | None = None
     ticket: str | None = None
     before: Any = None

@@ -33,6 +33,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "error_class",
     "user_id",
     "target",
+    "target_info",
     "reason",
     "ticket",
     "request_id",
@@ -53,7 +54,7 @@ def _csv_cell(event: StoredEvent, column: str) -> str:
     value: Any = getattr(event, column)
     if column == "time":
         text = format_time(value)
-    elif column in ("before", "after"):
+    elif column in ("before", "after", "target_info"):
         text = "" if value is None else canonical_json(value)
     elif value is None:
         text = ""

@@ -292,6 +292,68 @@ class AuditStore(EngineStore):
         with self._engine.connect() as conn:
             return int(conn.execute(statement).scalar_one())
 
+    def count_actions(
+        self,
+        *,
+        actor: str | None = None,
+        user_id: str | None = None,
+        action: str | None = None,
+        outcome: Outcome | str | None = None,
+        request_id: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> int:
+        """How many actions (events sharing a request id: an attempt and its outcome) have at
+        least one event matching every given filter."""
+        where = _conditions(actor, user_id, action, outcome, request_id, since, until)
+        statement = select(func.count(schema.events.c.request_id.distinct())).where(*where)
+        with self._engine.connect() as conn:
+            return int(conn.execute(statement).scalar_one())
+
+    def query_actions(
+        self,
+        *,
+        actor: str | None = None,
+        user_id: str | None = None,
+        action: str | None = None,
+        outcome: Outcome | str | None = None,
+        request_id: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        offset: int = 0,
+    ) -> list[list[StoredEvent]]:
+        """Actions with an event matching every filter, newest first (by their newest matching
+        event), each as all of its events oldest first, matching or not, so an attempt and
+        its outcome are read together."""
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+        if offset < 0:
+            raise ValueError("offset cannot be negative")
+        where = _conditions(actor, user_id, action, outcome, request_id, since, until)
+        column = schema.events.c
+        newest = func.max(column.id).label("newest")
+        page = (
+            select(column.request_id, newest)
+            .where(*where)
+            .group_by(column.request_id)
+            .order_by(newest.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        with self._engine.connect() as conn:
+            ids = [row.request_id for row in conn.execute(page)]
+            if not ids:
+                return []
+            rows = conn.execute(
+                select(schema.events).where(column.request_id.in_(ids)).order_by(column.id)
+            )
+            grouped: dict[str, list[StoredEvent]] = {request: [] for request in ids}
+            for row in rows:
+                event = _from_row(row)
+                grouped[event.request_id].append(event)
+        return [grouped[request] for request in ids if grouped[request]]
+
     def get(self, event_id: int) -> StoredEvent | None:
         """The event with this id, if stored."""
         with self._engine.connect() as conn:

@@ -67,9 +67,9 @@ def texts(at: AppTest) -> str:
 
 
 def table_ids(at: AppTest) -> list[int]:
-    """IDs in the events table (the first dataframe with an ID column)."""
+    """Newest event ids of the rows in the actions table (one row per action)."""
     for frame in at.dataframe:
-        if "ID" in frame.value.columns and "Actor" in frame.value.columns:
+        if "ID" in frame.value.columns and "Who" in frame.value.columns:
             return [int(i) for i in frame.value["ID"]]
     return []
 
@@ -149,7 +149,7 @@ def expected_ids(ids: list[int], keep) -> list[int]:
 def test_admin_sees_the_log_newest_first_with_its_count(console_app, seeded):
     at = open_audit(console_app)
     assert table_ids(at) == sorted(seeded, reverse=True)
-    assert f"**{len(SEED)}** matching events" in texts(at)
+    assert f"**{len(SEED)}** matching actions" in texts(at)
     assert "Chain intact" in texts(at)
 
 
@@ -220,7 +220,7 @@ def test_pages_through_a_long_log(console_app, data_dir):
     at = open_audit(console_app)
     # 50 a page by default, newest first.
     assert table_ids(at) == list(range(120, 70, -1))
-    assert "**120** matching events · showing 1–50" in texts(at)
+    assert "**120** matching actions · showing 1–50" in texts(at)
     pager = at.pagination[0]
     assert pager.num_pages == 3
     pager.select(2).run()
@@ -231,7 +231,7 @@ def test_pages_through_a_long_log(console_app, data_dir):
     # New filters start again at page 1 (60 odd ids: two pages).
     at.text_input(key=SK_AUDIT_FILTER_USER).input("u-1").run()
     assert table_ids(at) == list(range(119, 19, -2))
-    assert "**60** matching events · showing 1–50" in texts(at)
+    assert "**60** matching actions · showing 1–50" in texts(at)
     assert at.pagination[0].num_pages == 2
     # So does another page size.
     at.pagination[0].select(2).run()

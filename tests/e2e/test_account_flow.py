@@ -220,9 +220,10 @@ def test_editor_changes_an_override_and_a_preference(setup: Setup, page: Page, s
     # -- the Activity tab -------------------------------------------------------------------------
     page.get_by_role("tab", name="Activity").click()
     wait_for_app_run(page)
-    activity = page.locator("[data-testid='stDataFrame']").filter(has_text="view_as.start")
+    # One row per action, in words: no action codes, the meeting named by its title.
+    activity = page.locator("[data-testid='stDataFrame']").filter(has_text="Open the account")
     expect(activity).to_have_count(1)
-    for action in ("meeting.override", "preferences.update"):
+    for action in ("Change a meeting's override", "Change recording preferences"):
         expect(activity.get_by_text(action, exact=True).first).to_be_attached()
     activity.scroll_into_view_if_needed()
     screenshot("account-editor-activity")
