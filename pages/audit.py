@@ -4,6 +4,7 @@ its outcome in one row), the selected action's before/after, exports, and the re
 import streamlit as st
 
 from lib.staff import Action
+from lib.ui.audit.anchor import render_signed_head
 from lib.ui.audit.log import actions_summary, render_log_details, render_log_table
 from lib.ui.audit.rows import fold
 from lib.ui.audit_chain import render_chain_state
@@ -23,6 +24,7 @@ ctx = start_page(
 zone = display_zone(ctx.settings)
 
 render_chain_state(ctx.audit, key=SK_AUDIT_VERIFY, zone=zone)
+render_signed_head(ctx.audit)
 
 seed_from_query_params(st.query_params.to_dict())
 filters = render_filters(zone.key)

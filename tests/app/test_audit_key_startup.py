@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib.audit.keys import SANDBOX_KEY_FILE
+from lib.audit import find_heads
+from lib.audit.keys import SANDBOX_KEY_FILE, sandbox_key
 from lib.staff import Role
 from tests.app.test_shell import texts
 
@@ -36,3 +37,12 @@ def test_sandbox_mode_generates_a_key_into_the_data_directory(console_app, data_
     at = console_app(Role.ADMIN).run()
     assert not at.exception
     assert (data_dir / SANDBOX_KEY_FILE).is_file()
+
+
+def test_the_audit_page_shows_the_signed_head_to_keep(console_app, data_dir):
+    at = console_app(Role.ADMIN).run()
+    at.switch_page("pages/audit.py").run()
+    assert not at.exception
+    (shown,) = [c.value for c in at.code if c.value.startswith("audit-head.v1.")]
+    (head,) = find_heads(shown)
+    assert head.signed_by(sandbox_key(data_dir))
