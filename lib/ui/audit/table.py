@@ -45,10 +45,10 @@ def render_actions_table(
             "ID": st.column_config.NumberColumn("#", format="%d", width="small")
             if with_user
             else None,
-            "Time": st.column_config.DatetimeColumn(format="ddd D MMM YYYY, HH:mm:ss"),
+            "Time": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss"),
             "Target": st.column_config.TextColumn(width="medium"),
             "What changed": st.column_config.TextColumn(width="large"),
-            "Outcome": st.column_config.TextColumn(width="medium"),
+            "Outcome": st.column_config.TextColumn(width="large"),
             "Reason": st.column_config.TextColumn(width="medium"),
         },
     )
