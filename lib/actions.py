@@ -167,6 +167,11 @@ def _preference_problem(after: Mapping[str, Any]) -> str | None:
     return None
 
 
+def meeting_info(meeting: CalendarMeeting) -> dict[str, Any]:
+    """What the audit log keeps to name a meeting in words."""
+    return {"kind": "meeting", "title": meeting.title, "start_time": meeting.start_time}
+
+
 class StaffRecorder:
     """Audit events on behalf of one signed-in staff member."""
 
@@ -187,6 +192,7 @@ class StaffRecorder:
         after: Any = None,
         error_class: str | None = None,
         request_id: str | None = None,
+        target_info: Mapping[str, Any] | None = None,
     ) -> None:
         """Append one audit event for this staff member (also used for reads and exports)."""
         self.audit.append(
@@ -197,6 +203,7 @@ class StaffRecorder:
                 outcome=outcome,
                 user_id=user_id,
                 target=target,
+                target_info=target_info,
                 reason=reason,
                 ticket=ticket,
                 before=before,
@@ -219,6 +226,8 @@ class _Write:
     reason: str | None
     ticket: str | None
     request_id: str
+    # The target in words (a meeting's title and start), so the log names it, not its id.
+    target_info: Mapping[str, Any] | None = None
 
     def record(
         self,
@@ -239,6 +248,7 @@ class _Write:
             after=after,
             error_class=error_class,
             request_id=self.request_id,
+            target_info=self.target_info,
         )
 
     def item(self, target: str) -> _Write:
@@ -464,6 +474,7 @@ class Actions(StaffRecorder):
                 outcome.failures[change.meeting_id] = exc.message
                 meeting.record(Outcome.FAILED, after=after, error_class=type(exc).__name__)
                 continue
+            meeting = replace(meeting, target_info=meeting_info(current))
             if current.override_should_record != change.loaded:
                 conflict = Conflict(
                     f"meeting {current.title or change.meeting_id!r}",

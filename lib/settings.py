@@ -103,6 +103,8 @@ class Settings(BaseModel):
     connect_error_url: str | None = None
     data_dir: Path = Path("data")
     database_url: SecretStr | None = None
+    # Signs the audit chain; never stored in the database (lib/audit/keys.py).
+    audit_key: SecretStr | None = None
     view_as_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     directory_cache_seconds: int = Field(default=120, ge=0)
     account_cache_seconds: int = Field(default=60, ge=0)
@@ -152,6 +154,7 @@ ENV_VARS: dict[str, str] = {
     "MICROSOFT_OAUTH_CLIENT_ID": "recall.microsoft_client_id",
     "CONSOLE_DATA_DIR": "console.data_dir",
     "DATABASE_URL": "console.database_url",
+    "CONSOLE_AUDIT_KEY": "console.audit_key",
     "CONSOLE_VIEW_AS_IDLE_MINUTES": "console.view_as_idle_minutes",
     "CONSOLE_DISPLAY_TIMEZONE": "console.display_timezone",
     "CONSOLE_SANDBOX_SEED": "sandbox.seed",
@@ -178,6 +181,7 @@ _FIELD_FOR_PATH: dict[str, str] = {
     "recall.connect_error_url": "connect_error_url",
     "console.data_dir": "data_dir",
     "console.database_url": "database_url",
+    "console.audit_key": "audit_key",
     "console.view_as_idle_minutes": "view_as_idle_minutes",
     "console.directory_cache_seconds": "directory_cache_seconds",
     "console.account_cache_seconds": "account_cache_seconds",

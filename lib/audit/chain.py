@@ -1,10 +1,12 @@
 """The hash chain: canonical encoding of an event, its hash, and walking a chain to verify it.
 
-Each event's hash is sha256 over a canonical JSON document of all its recorded fields plus the
-previous event's hash, so changing any field, removing an event or reordering events breaks the
-chain from that point on. The encoding is fixed (sorted keys, no whitespace, ASCII escapes,
-microsecond UTC times) so that a hash computed at append time is reproduced exactly from what
-the database returns, on SQLite and PostgreSQL alike.
+Each event's hash is HMAC-SHA256, under the audit key, over a canonical JSON document of all its
+recorded fields plus the previous event's hash, so changing any field, removing an event or
+reordering events breaks the chain from that point on, and only a holder of the key can compute
+a hash that fits. (Logs written before the key existed used plain sha256, format 1; they are
+read only to be re-signed, see ``AuditStore.rekey``.) The encoding is fixed (sorted keys, no
+whitespace, ASCII escapes, microsecond UTC times) so that a hash computed at append time is
+reproduced exactly from what the database returns, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lib.audit.keys import AuditKey
+
 # The hash "before" the first event of a store that has never been pruned.
 GENESIS_HASH = "0" * 64
-# Recorded inside every hashed document, so a future change of encoding can be told apart.
-HASH_FORMAT = 1
+# Recorded inside every hashed document, so a change of encoding can be told apart:
+# 1 = plain sha256 (before the audit key), 2 = HMAC-SHA256 under the audit key.
+UNKEYED_HASH_FORMAT = 1
+HASH_FORMAT = 2
 
 HASHED_FIELDS: tuple[str, ...] = (
     "id",
@@ -29,6 +35,7 @@ HASHED_FIELDS: tuple[str, ...] = (
     "action",
     "user_id",
     "target",
+    "target_info",
     "reason",
     "ticket",
     "before",
@@ -38,6 +45,10 @@ HASHED_FIELDS: tuple[str, ...] = (
     "request_id",
     "prev_hash",
 )
+
+
+# Fields added after the first release: hashed only when set.
+OPTIONAL_HASHED_FIELDS = frozenset({"target_info"})
 
 
 def canonical_json(value: Any) -> str:
@@ -55,17 +66,24 @@ def format_time(moment: dt.datetime) -> str:
     return utc.isoformat(timespec="microseconds") + "Z"
 
 
-def event_hash(fields: Mapping[str, Any]) -> str:
-    """sha256 (hex) of an event given as a mapping holding every name in ``HASHED_FIELDS``."""
-    document: dict[str, Any] = {"v": HASH_FORMAT}
+def event_hash(fields: Mapping[str, Any], key: AuditKey | None = None) -> str:
+    """The hash (hex) of an event given as a mapping holding every name in ``HASHED_FIELDS``:
+    HMAC-SHA256 under ``key``, or (``key=None``) the plain sha256 of logs written before keys."""
+    document: dict[str, Any] = {"v": HASH_FORMAT if key is not None else UNKEYED_HASH_FORMAT}
     for name in HASHED_FIELDS:
-        value = fields[name]
+        value = fields.get(name)
+        if name in OPTIONAL_HASHED_FIELDS and value is None:
+            # Left out when empty, so events recorded before the field existed keep their hash.
+            continue
         if name == "time":
             value = format_time(value)
         elif name == "outcome":
             value = str(value)
         document[name] = value
-    return hashlib.sha256(canonical_json(document).encode("ascii")).hexdigest()
+    message = canonical_json(document).encode("ascii")
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return key.sign(message)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lib.audit.chain import canonical_json, event_hash, format_time
+from lib.audit.keys import AuditKey
 from lib.audit.redaction import redact, scrub_text
 
 # Short, stable, dotted codes: "signin", "view_as.start", "preset.validate".
@@ -20,6 +21,7 @@ ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 # Actions under this prefix are written by the store itself (retention), never by callers.
 RESERVED_ACTION_PREFIX = "audit."
 PRUNE_ACTION = "audit.prune"
+REKEY_ACTION = "audit.rekey"
 
 MAX_LENGTHS: dict[str, int] = {
     "actor_email": 320,
@@ -126,6 +128,8 @@ class NewEvent(BaseModel):
     outcome: Outcome = Outcome.OK
     user_id: str | None = None
     target: str | None = None
+    # The target in words as known now, e.g. {"kind": "meeting", "title": ..., "start_time": ...}.
+    target_info: dict[str, Any] | None = None
     reason: str | None = None
     ticket: str | None = None
     before: Any = None
@@ -176,7 +180,7 @@ class NewEvent(BaseModel):
         _check_text(value, info.field_name)
         return value
 
-    @field_validator("before", "after", mode="before")
+    @field_validator("before", "after", "target_info", mode="before")
     @classmethod
     def _snapshot(cls, value: Any, info: Any) -> Any:
         try:
@@ -220,6 +224,7 @@ class StoredEvent(BaseModel):
     outcome: Outcome
     user_id: str | None = None
     target: str | None = None
+    target_info: dict[str, Any] | None = None
     reason: str | None = None
     ticket: str | None = None
     before: Any = None
@@ -236,9 +241,10 @@ class StoredEvent(BaseModel):
             raise ValueError("time must be timezone-aware")
         return value.astimezone(dt.UTC)
 
-    def expected_hash(self) -> str:
-        """The hash these field values should have; differs from ``hash`` after tampering."""
-        return event_hash(self.model_dump())
+    def expected_hash(self, key: AuditKey | None = None) -> str:
+        """The hash these field values should have under ``key`` (``None``: the unkeyed sha256
+        of logs written before keys); differs from ``hash`` after tampering."""
+        return event_hash(self.model_dump(), key)
 
     def to_record(self) -> dict[str, Any]:
         """Plain JSON data (time as ``...Z``), the form used by exports."""

@@ -79,6 +79,10 @@ events = Table(
     Column("outcome", String(16), nullable=False),
     Column("user_id", String(255)),
     Column("target", String(500)),
+    # What the target is, in words, as known when the event was recorded (e.g. a meeting's title
+    # and start), so the log can name it long after the target is gone. Added after the first
+    # release: ``create_schema`` adds it to older databases.
+    Column("target_info", JSON(none_as_null=True)),
     Column("reason", Text),
     Column("ticket", String(200)),
     # JSON (not JSONB) on PostgreSQL keeps the text as written; values are plain JSON data.
@@ -152,6 +156,7 @@ def create_schema(conn: Connection, genesis_hash: str) -> None:
     if backend == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
     metadata.create_all(conn, checkfirst=True)
+    add_missing_columns(conn)
     if backend == "postgresql":
         _create_postgres_guard(conn)
     elif backend == "sqlite":
@@ -168,6 +173,18 @@ def create_schema(conn: Connection, genesis_hash: str) -> None:
                 checkpoint_hash=genesis_hash,
             )
         )
+
+
+# Columns added after the first release: name -> SQL type, added where missing (never dropped).
+_ADDED_COLUMNS: dict[str, str] = {"target_info": "JSON"}
+
+
+def add_missing_columns(conn: Connection) -> None:
+    """Bring an events table from an earlier release up to date (additive only)."""
+    present = {column["name"] for column in inspect(conn).get_columns(events.name)}
+    for name, sql_type in _ADDED_COLUMNS.items():
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE {events.name} ADD COLUMN {name} {sql_type}"))
 
 
 def _create_postgres_guard(conn: Connection) -> None:

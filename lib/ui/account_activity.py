@@ -1,51 +1,37 @@
 """The Activity tab: what the console has recorded about this account, newest first.
 
-Staff viewing an account see its own history (who changed what and why); the whole audit log
-stays with admins.
+Staff viewing an account see its own history (who changed what and why), one row per action:
+an attempt and its outcome are one row, a refusal says why in words, meetings are named by
+title and time. The raw events stay behind the selected row's "Raw events" control; the whole
+audit log stays with admins.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
+from lib.ui.audit.rows import fold
+from lib.ui.audit.table import render_action_details, render_actions_table, table_key
+from lib.ui.audit_display import display_zone
 from lib.ui.context import PageContext
 
-SHOWN_EVENTS = 50
+SHOWN_ACTIONS = 50
+TABLE_KEY_PREFIX = "account.activity"
+# Where the table's current widget key is kept (it changes with the rows).
+SK_ACTIVITY_TABLE_KEY = "account.activity.table_key"
 
 
 def render_activity(ctx: PageContext, user_id: str) -> None:
-    events = ctx.audit.query(user_id=user_id, limit=SHOWN_EVENTS, newest_first=True)
-    if not events:
+    rows = fold(ctx.audit.query_actions(user_id=user_id, limit=SHOWN_ACTIONS))
+    if not rows:
         st.info("Nothing has been recorded for this account yet.", icon=":material/history:")
         return
+    zone = display_zone(ctx.settings)
     st.caption(
-        f"The {len(events)} most recent events the console recorded for this user "
-        "(views, changes and refused attempts)."
+        f"The {len(rows)} most recent actions the console recorded for this user (views, "
+        f"changes and refused attempts), one row each. Times in {zone.key}."
     )
-    frame = pd.DataFrame(
-        [
-            {
-                "When": e.time,
-                "Who": e.actor_email,
-                "Role": e.actor_role,
-                "Action": e.action,
-                "Outcome": e.outcome.value + (f" ({e.error_class})" if e.error_class else ""),
-                "Target": e.target or "",
-                "Before": "" if e.before is None else str(e.before),
-                "After": "" if e.after is None else str(e.after),
-                "Reason": e.reason or "",
-                "Ticket": e.ticket or "",
-            }
-            for e in events
-        ]
-    )
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "When": st.column_config.DatetimeColumn(format="D MMM HH:mm:ss"),
-            "Action": st.column_config.TextColumn(width="medium"),
-        },
-    )
+    key = table_key(TABLE_KEY_PREFIX, rows, user_id)
+    st.session_state[SK_ACTIVITY_TABLE_KEY] = key
+    selected = render_actions_table(rows, zone, key=key, with_user=False)
+    render_action_details(selected, zone)

@@ -1,8 +1,7 @@
-"""The audit log's table: one page of events at a time, and the details of the selected one."""
+"""The audit log's paging, and the details of one event (the outcome of the selected action)."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from lib.ui.state import (
     SK_AUDIT_PAGE_GENERATION,
     SK_AUDIT_PAGE_SIZE,
     SK_AUDIT_SHOW_UNCHANGED,
-    SK_AUDIT_TABLE_KEY,
     SK_AUDIT_VIEW_SIGNATURE,
 )
 from lib.ui.text import code, plain
@@ -130,47 +128,6 @@ def render_pager(pager: PagerState) -> None:
         label_visibility="collapsed",
         format_func=lambda n: f"{n} per page",
     )
-
-
-def page_summary(window: PageWindow) -> str:
-    if not window.total:
-        return "**No** matching events"
-    return (
-        f"**{window.total:,}** matching events · showing {window.first_shown:,}–"
-        f"{window.last_shown:,}, newest first"
-    )
-
-
-def table_key(events: Sequence[StoredEvent], signature: str) -> str:
-    """The table's widget key. A selection is a row position, so the key changes whenever the
-    rows do (another page, other filters, a newer event pushing rows down) and the selection
-    then starts empty instead of pointing at a different event."""
-    ids = ",".join(str(event.id) for event in events)
-    digest = hashlib.sha256(f"{signature}|{ids}".encode()).hexdigest()[:12]
-    return f"audit.table.{digest}"
-
-
-def render_events_table(
-    events: Sequence[StoredEvent], zone: ZoneInfo, signature: str
-) -> StoredEvent | None:
-    """The page of events; returns the one whose row is selected."""
-    key = table_key(events, signature)
-    st.session_state[SK_AUDIT_TABLE_KEY] = key
-    selection = st.dataframe(
-        events_frame(events, zone),
-        key=key,
-        on_select="rerun",
-        selection_mode="single-row",
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "ID": st.column_config.NumberColumn(format="%d", width="small"),
-            "Time": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-            "Reason": st.column_config.TextColumn(width="large"),
-        },
-    )
-    rows = selection.selection.rows if selection is not None else []
-    return events[rows[0]] if rows and rows[0] < len(events) else None
 
 
 def _facts(event: StoredEvent, zone: ZoneInfo) -> list[str]:

@@ -1,9 +1,9 @@
 """Exporting the filtered audit log as CSV or JSON.
 
-An export is itself recorded (``export.audit``, with the filters, the number of events and the
-file's sha256) before the file is offered, so no copy of the log leaves without a trace; if
-that record cannot be written, nothing is offered. Files hold at most ``MAX_EXPORT_EVENTS``
-events, read in batches, oldest first.
+An export is itself recorded (``export.audit``, with the filters, the number of events, the
+file's sha256 and the chain's signed head the file carries) before the file is offered, so no
+copy of the log leaves without a trace; if that record cannot be written, nothing is offered.
+Files hold at most ``MAX_EXPORT_EVENTS`` events, read in batches, oldest first.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from lib.actions import Actions
-from lib.audit import AuditError, AuditStore, StoredEvent, to_csv, to_json
+from lib.audit import AuditError, AuditStore, SignedHead, StoredEvent, to_csv, to_json
 from lib.ui.audit_display import format_moment, read_problem
 from lib.ui.audit_filters import AuditFilters
 from lib.ui.state import SK_AUDIT_EXPORT, SK_AUDIT_EXPORT_FORMAT
@@ -84,12 +84,15 @@ def collect_events(
     return events
 
 
-def encode_export(events: list[StoredEvent], fmt: ExportFormat) -> bytes:
+def encode_export(
+    events: list[StoredEvent], fmt: ExportFormat, head: SignedHead | None = None
+) -> bytes:
     """The file's bytes. CSV carries a UTF-8 byte order mark so spreadsheets read accents
-    correctly; its formula-like cells are neutralised by ``to_csv``."""
+    correctly; its formula-like cells are neutralised by ``to_csv``. ``head`` is the chain's
+    signed head, which makes the kept file an anchor for ``verify --against``."""
     if fmt is ExportFormat.CSV:
-        return to_csv(events).encode("utf-8-sig")
-    return to_json(events).encode("utf-8")
+        return to_csv(events, head).encode("utf-8-sig")
+    return to_json(events, head).encode("utf-8")
 
 
 def export_file_name(fmt: ExportFormat, now: dt.datetime) -> str:
@@ -107,8 +110,9 @@ def prepare_export(
 ) -> PreparedExport:
     """Read, encode and record the export; the record is written before the file is returned."""
     moment = now or dt.datetime.now(dt.UTC)
+    head = store.signed_head()
     events = collect_events(store, filters, progress=progress)
-    data = encode_export(events, fmt)
+    data = encode_export(events, fmt, head)
     name = export_file_name(fmt, moment)
     actions.record(
         EXPORT_ACTION,
@@ -120,6 +124,7 @@ def prepare_export(
             "last_id": events[-1].id if events else None,
             "filters": filters.describe(),
             "sha256": hashlib.sha256(data).hexdigest(),
+            "signed_head": head.text,
         },
     )
     return PreparedExport(
@@ -156,7 +161,11 @@ def render_export(
             "(a date range works well).",
             icon=":material/filter_alt:",
         )
-    st.caption("The export is recorded in this log (who, when, filters and the file's hash).")
+    st.caption(
+        "The export is recorded in this log (who, when, filters and the file's hash). It "
+        "carries the log's signed head: keep it, and `python -m lib.audit verify --against` "
+        "the file later shows whether any event was removed or rewritten since."
+    )
     if st.button(
         f"Prepare {fmt.label}",
         key="audit.export.prepare",

@@ -15,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from lib.audit import audit_key_problems
 from lib.settings import Settings
 from lib.staff.accounts import (
     DEMO_ACCOUNTS,
@@ -271,8 +272,10 @@ def require_staff(
 ) -> StaffMember:
     """The signed-in staff member; draws the sign-in screen and stops the run otherwise."""
     setup = auth_setup(settings, secrets)
-    if setup.problems:
-        _refuse_to_start(list(setup.problems))
+    key = settings.audit_key.get_secret_value() if settings.audit_key else None
+    problems = [*setup.problems, *audit_key_problems(key, mode=settings.mode)]
+    if problems:
+        _refuse_to_start(problems)
     if setup.sso:
         return _sso_gate(setup.config, secrets, on_sign_in)
     return _local_gate(setup, on_sign_in)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from lib.actions import Actions
-from lib.audit import AuditStore, NewEvent
+from lib.audit import AuditKey, AuditKeyError, AuditStore, NewEvent, resolve_audit_key
 from lib.db import safe_url
 from lib.recall import RecallClient
 from lib.settings import Settings
@@ -41,8 +41,15 @@ class PageContext:
         return self.staff.can(action)
 
 
+def audit_key_for(settings: Settings) -> AuditKey:
+    """The configured audit key, or in sandbox mode the one generated into the data directory.
+    (Live mode without a usable key never gets here: the console refuses to start.)"""
+    configured = settings.audit_key.get_secret_value() if settings.audit_key else None
+    return resolve_audit_key(configured, mode=settings.mode, data_dir=settings.data_dir)
+
+
 def audit_store_for(settings: Settings) -> AuditStore:
-    return get_audit_store(settings.database_url_or_default)
+    return get_audit_store(settings.database_url_or_default, audit_key_for(settings))
 
 
 def page_context() -> PageContext:
@@ -55,6 +62,9 @@ def page_context() -> PageContext:
     backend = get_backend(settings)
     try:
         audit = audit_store_for(settings)
+    except AuditKeyError as exc:
+        st.error(f"The audit log cannot be signed: {exc}", icon=":material/key_off:")
+        st.stop()
     except Exception as exc:  # any driver error: the console must not run without its log
         st.error(
             f"The audit store ({safe_url(settings.database_url_or_default)}) cannot be "

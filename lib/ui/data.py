@@ -14,9 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import Engine
 
 from lib.account_view import meetings_table
-from lib.audit import AuditStore
+from lib.audit import AuditKey, AuditStore
+from lib.db import make_engine
 from lib.directory import users_frame_from_v1
 from lib.recall import RecallClient
 from lib.recall.models import CalendarMeeting, CalendarUser
@@ -45,12 +47,19 @@ def get_client(backend: Backend) -> RecallClient:
 
 
 @st.cache_resource(show_spinner=False)
-def _audit_store(url: str) -> AuditStore:
-    return AuditStore(url)
+def get_database_engine(url: str) -> Engine:
+    """One connection pool per database, shared by the audit store and the preset versions."""
+    return make_engine(url)
 
 
-def get_audit_store(url: str) -> AuditStore:
-    return _audit_store(url)
+# Keyed by the key's public id, never the key: a changed key (after a rotation) gets a new store.
+@st.cache_resource(show_spinner=False)
+def _audit_store(url: str, key_id: str, _key: AuditKey) -> AuditStore:
+    return AuditStore(get_database_engine(url), key=_key)
+
+
+def get_audit_store(url: str, key: AuditKey) -> AuditStore:
+    return _audit_store(url, key.key_id, key)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import httpx
 from streamlit.testing.v1 import AppTest
 
 from lib.audit import AuditStore, StoredEvent
+from lib.audit.keys import sandbox_key
 from lib.recall import RecallClient
 from lib.sandbox.server import RunningSandbox
 
@@ -123,7 +124,7 @@ def banner_shown(at: AppTest) -> bool:
 
 def audit_events(data_dir: Path, **filters: Any) -> list[StoredEvent]:
     """Events in the console's audit DB, oldest first."""
-    with AuditStore(f"sqlite:///{data_dir / 'console.db'}") as store:
+    with AuditStore(f"sqlite:///{data_dir / 'console.db'}", key=sandbox_key(data_dir)) as store:
         return store.query(newest_first=False, limit=1000, **filters)
 
 

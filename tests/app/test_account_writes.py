@@ -121,9 +121,14 @@ def test_override_change_is_shown_as_a_diff_and_saved_with_a_reason(
     assert ok.after["override_should_record"] is True
     assert ok.after["will_record"] is True
 
+    # The Activity tab: one row per action, the refusal says why in words, the meeting is named.
     activity = frame_with(at, "Action")
-    assert "meeting.override" in set(activity["Action"])
-    assert "view_as.start" in set(activity["Action"])
+    overrides = activity[activity["Action"] == "Change a meeting's override"]
+    assert list(overrides["Outcome"]) == ["Done", "Refused: no reason was given"]
+    done = overrides.iloc[0]
+    assert done["What changed"].startswith("override: Auto -> Always")
+    assert saved.title and saved.title in done["Target"]
+    assert "Open the account" in set(activity["Action"])
 
 
 def test_override_changed_behind_the_page_is_a_conflict_and_not_overwritten(

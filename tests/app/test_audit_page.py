@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from lib.audit import AuditStore, NewEvent, Outcome, from_json
+from lib.audit import AuditStore, NewEvent, Outcome, find_heads, from_json
+from lib.audit.keys import sandbox_key
 from lib.staff import Role
 from lib.ui import audit_chain
 from lib.ui.audit_export import EXPORT_ACTION, PreparedExport
@@ -43,7 +44,7 @@ UTC = dt.UTC
 
 
 def store_at(data_dir: Path) -> AuditStore:
-    return AuditStore(f"sqlite:///{(data_dir / 'console.db').resolve()}")
+    return AuditStore(f"sqlite:///{(data_dir / 'console.db').resolve()}", key=sandbox_key(data_dir))
 
 
 def event(**fields) -> NewEvent:
@@ -66,9 +67,9 @@ def texts(at: AppTest) -> str:
 
 
 def table_ids(at: AppTest) -> list[int]:
-    """IDs in the events table (the first dataframe with an ID column)."""
+    """Newest event ids of the rows in the actions table (one row per action)."""
     for frame in at.dataframe:
-        if "ID" in frame.value.columns and "Actor" in frame.value.columns:
+        if "ID" in frame.value.columns and "Who" in frame.value.columns:
             return [int(i) for i in frame.value["ID"]]
     return []
 
@@ -148,7 +149,7 @@ def expected_ids(ids: list[int], keep) -> list[int]:
 def test_admin_sees_the_log_newest_first_with_its_count(console_app, seeded):
     at = open_audit(console_app)
     assert table_ids(at) == sorted(seeded, reverse=True)
-    assert f"**{len(SEED)}** matching events" in texts(at)
+    assert f"**{len(SEED)}** matching actions" in texts(at)
     assert "Chain intact" in texts(at)
 
 
@@ -219,7 +220,7 @@ def test_pages_through_a_long_log(console_app, data_dir):
     at = open_audit(console_app)
     # 50 a page by default, newest first.
     assert table_ids(at) == list(range(120, 70, -1))
-    assert "**120** matching events · showing 1–50" in texts(at)
+    assert "**120** matching actions · showing 1–50" in texts(at)
     pager = at.pagination[0]
     assert pager.num_pages == 3
     pager.select(2).run()
@@ -230,7 +231,7 @@ def test_pages_through_a_long_log(console_app, data_dir):
     # New filters start again at page 1 (60 odd ids: two pages).
     at.text_input(key=SK_AUDIT_FILTER_USER).input("u-1").run()
     assert table_ids(at) == list(range(119, 19, -2))
-    assert "**60** matching events · showing 1–50" in texts(at)
+    assert "**60** matching actions · showing 1–50" in texts(at)
     assert at.pagination[0].num_pages == 2
     # So does another page size.
     at.pagination[0].select(2).run()
@@ -331,6 +332,12 @@ def test_csv_export_neutralises_formulas_and_is_audited(console_app, data_dir, f
         assert record.after["events"] == 5
         assert record.after["sha256"] == hashlib.sha256(prepared.data).hexdigest()
         assert store.verify().ok
+        # The file carries the log's signed head (taken before the export was recorded), and
+        # the log still holds everything that head names.
+        (head,) = {row["log_signed_head"] for row in rows}
+        assert record.after["signed_head"] == head
+        assert store.verify(against=find_heads(head)).ok
+        assert find_heads(head)[0].events == 5
     # The export event is on the page straight away, at the top.
     at.run()
     assert table_ids(at)[0] == 6
@@ -341,6 +348,7 @@ def test_json_export_is_lossless_and_audited(console_app, data_dir, formula_log)
     at.text_input(key=SK_AUDIT_FILTER_USER).input("u-1").run()
     prepared = prepare(at, "json")
     events = from_json(prepared.data.decode("utf-8"))
+    assert json.loads(prepared.data)["signed_head"].startswith("audit-head.v1.5.")
     # JSON is not opened as a spreadsheet: text is exported exactly as recorded.
     assert [(e.id, e.reason) for e in events] == [(2, FORMULAS[1])]
     with store_at(data_dir) as store:

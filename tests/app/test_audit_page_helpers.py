@@ -17,6 +17,7 @@ from lib.ui.audit_events import page_window
 from lib.ui.audit_export import ExportFormat, collect_events, encode_export, export_file_name
 from lib.ui.audit_filters import AuditFilters
 from lib.ui.audit_retention import prune_command
+from tests.audit_key import TEST_AUDIT_KEY
 
 UTC = dt.UTC
 
@@ -166,7 +167,7 @@ def test_unified_json_diff_marks_removed_and_added_lines():
 
 @pytest.fixture
 def store(tmp_path: Path):
-    with AuditStore(f"sqlite:///{tmp_path / 'audit.db'}") as opened:
+    with AuditStore(f"sqlite:///{tmp_path / 'audit.db'}", key=TEST_AUDIT_KEY) as opened:
         yield opened
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from lib.actions import Actions, PermissionDeniedError
 from lib.audit import AuditStore, Outcome
+from lib.audit.keys import sandbox_key
 from lib.directory import users_frame
 from lib.recall import RecallClient
 from lib.staff import Role
@@ -32,6 +33,7 @@ from lib.ui.state import (
     SK_DIR_TABLE,
 )
 from tests.app.conftest import STAFF
+from tests.audit_key import TEST_AUDIT_KEY
 
 PAGE = "pages/directory.py"
 # Recall endpoints that need a calendar token: the directory must never reach them, because
@@ -273,7 +275,7 @@ def test_admin_mints_an_unknown_id_with_reason_and_it_is_audited(
     assert "is a calendar user of this workspace" in texts(at)
     assert KEY_DIR_MINT not in [b.key for b in at.button]
 
-    with AuditStore(f"sqlite:///{data_dir / 'console.db'}") as store:
+    with AuditStore(f"sqlite:///{data_dir / 'console.db'}", key=sandbox_key(data_dir)) as store:
         events = store.query(action="user.mint", newest_first=False)
         assert [(e.outcome, e.actor_email) for e in events] == [
             (Outcome.FAILED, "admin@console.example"),
@@ -294,7 +296,7 @@ def test_crafted_mint_by_a_non_admin_is_refused(app_sandbox, tmp_path, role):
     before = app_sandbox.state.user_count
     with (
         RecallClient(app_sandbox.base_url, app_sandbox.api_key) as client,
-        AuditStore(f"sqlite:///{tmp_path / 'audit.db'}") as store,
+        AuditStore(f"sqlite:///{tmp_path / 'audit.db'}", key=TEST_AUDIT_KEY) as store,
     ):
         frame = users_frame(client.list_users())
         actions = Actions(

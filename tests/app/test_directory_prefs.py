@@ -10,11 +10,13 @@ import pytest
 
 from lib.actions import Actions, PermissionDeniedError
 from lib.audit import AuditStore, Outcome
+from lib.audit.keys import sandbox_key
 from lib.recall import RecallClient
 from lib.staff import Role
 from lib.ui.directory_prefs import KEY_DIR_DISCARD, KEY_DIR_SAVE, editor_key
 from lib.ui.state import SK_DIR_PREFS_REASON, SK_DIR_QUERY
 from tests.app.conftest import STAFF
+from tests.audit_key import TEST_AUDIT_KEY
 
 PAGE = "pages/directory.py"
 
@@ -63,7 +65,7 @@ def reason_input(at):
 
 
 def audit(data_dir) -> AuditStore:
-    return AuditStore(f"sqlite:///{data_dir / 'console.db'}")
+    return AuditStore(f"sqlite:///{data_dir / 'console.db'}", key=sandbox_key(data_dir))
 
 
 def test_editor_changes_two_users_with_a_reason_and_each_is_audited(
@@ -245,7 +247,7 @@ def test_a_viewer_calling_the_action_layer_directly_is_refused(app_sandbox, tmp_
     before = prefs_of(app_sandbox, uid)
     with (
         RecallClient(app_sandbox.base_url, app_sandbox.api_key) as client,
-        AuditStore(f"sqlite:///{tmp_path / 'audit.db'}") as store,
+        AuditStore(f"sqlite:///{tmp_path / 'audit.db'}", key=TEST_AUDIT_KEY) as store,
     ):
         actions = Actions(
             staff=STAFF[Role.VIEWER], client=client, audit=store, user_exists=lambda _: True

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from lib.audit import AuditStore, Outcome
+from lib.audit.keys import sandbox_key
 from lib.presets import canonical_json, content_hash
 from lib.presets.versions import PresetVersions, export_file_name
 from lib.staff import Role
@@ -80,7 +81,7 @@ def seed(data_dir, *presets: dict) -> list:
 
 
 def audit_events(data_dir, action: str):
-    with AuditStore(db_url(data_dir)) as store:
+    with AuditStore(db_url(data_dir), key=sandbox_key(data_dir)) as store:
         return store.query(action=action, newest_first=False)
 
 
@@ -400,7 +401,7 @@ def test_every_export_is_an_audit_event(open_page, data_dir, role):
         (STAFF[role].email, "json", "v2"),
         (STAFF[role].email, "message", "v2"),
     ]
-    with AuditStore(db_url(data_dir)) as store:
+    with AuditStore(db_url(data_dir), key=sandbox_key(data_dir)) as store:
         assert store.verify().ok
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from lib.audit import AuditStore
+from lib.audit.keys import sandbox_key
 from lib.autorecord import PRESETS, decide
 from lib.cohort import CohortRun
 from lib.recall import RecallClient
@@ -204,7 +205,7 @@ def test_cohort_reports_unknown_ids_and_never_creates_them(console_app, app_sand
     # Exports are audit events.
     at.download_button(key=KEY_EXPORT_USERS).click().run()
     assert not at.exception
-    with AuditStore(f"sqlite:///{data_dir / 'console.db'}") as store:
+    with AuditStore(f"sqlite:///{data_dir / 'console.db'}", key=sandbox_key(data_dir)) as store:
         exports = [e for e in store.query() if e.action == "export.preview"]
     assert len(exports) == 1
     assert exports[0].actor_email == "viewer@console.example"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lib.audit import AuditStore
+from lib.audit.keys import sandbox_key
 from lib.staff import Role
 from lib.ui.state import SK_STAFF
 
@@ -63,7 +64,7 @@ def test_demo_sign_in_and_sign_out_are_audited(console_app, data_dir):
     assert at.session_state[SK_STAFF].role is Role.ADMIN
     at.button(key="console.sign_out").click().run()
     assert SK_STAFF not in at.session_state
-    with AuditStore(f"sqlite:///{data_dir / 'console.db'}") as store:
+    with AuditStore(f"sqlite:///{data_dir / 'console.db'}", key=sandbox_key(data_dir)) as store:
         actions = [e.action for e in store.query(newest_first=False)]
         assert actions == ["signin", "signout"]
         assert store.verify().ok

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
 from lib.audit import AuditStore, NewEvent
+from lib.audit.keys import sandbox_key
 from lib.sandbox.config import FAULT_KINDS
 from lib.staff import Role
 from lib.ui import audit_chain
@@ -127,7 +128,9 @@ def test_a_failing_recall_is_reported_and_retry_recovers(console_app, app_sandbo
 
 
 def test_a_tampered_store_shows_a_broken_chain(console_app, data_dir):
-    with AuditStore(f"sqlite:///{(data_dir / 'console.db').resolve()}") as store:
+    with AuditStore(
+        f"sqlite:///{(data_dir / 'console.db').resolve()}", key=sandbox_key(data_dir)
+    ) as store:
         for n in range(4):
             store.append(
                 NewEvent(
@@ -144,7 +147,9 @@ def test_a_tampered_store_shows_a_broken_chain(console_app, data_dir):
 
 def test_a_large_store_is_verified_on_request(console_app, data_dir, monkeypatch):
     monkeypatch.setattr(audit_chain, "AUTO_VERIFY_MAX_EVENTS", 1)
-    with AuditStore(f"sqlite:///{(data_dir / 'console.db').resolve()}") as store:
+    with AuditStore(
+        f"sqlite:///{(data_dir / 'console.db').resolve()}", key=sandbox_key(data_dir)
+    ) as store:
         for _ in range(3):
             store.append(NewEvent(actor_email="a@x.example", actor_role="admin", action="signin"))
     at = open_status(console_app, Role.EDITOR)

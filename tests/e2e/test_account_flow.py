@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from lib.audit import AuditStore
+from lib.audit.keys import sandbox_key
 from lib.autorecord import PREFERENCE_KEYS
 from lib.recall import RecallClient
 from lib.sandbox.server import RunningSandbox, start_in_thread
@@ -219,14 +220,17 @@ def test_editor_changes_an_override_and_a_preference(setup: Setup, page: Page, s
     # -- the Activity tab -------------------------------------------------------------------------
     page.get_by_role("tab", name="Activity").click()
     wait_for_app_run(page)
-    activity = page.locator("[data-testid='stDataFrame']").filter(has_text="view_as.start")
+    # One row per action, in words: no action codes, the meeting named by its title.
+    activity = page.locator("[data-testid='stDataFrame']").filter(has_text="Open the account")
     expect(activity).to_have_count(1)
-    for action in ("meeting.override", "preferences.update"):
+    for action in ("Change a meeting's override", "Change recording preferences"):
         expect(activity.get_by_text(action, exact=True).first).to_be_attached()
     activity.scroll_into_view_if_needed()
     screenshot("account-editor-activity")
 
-    with AuditStore(f"sqlite:///{setup.data_dir / 'console.db'}") as audit:
+    with AuditStore(
+        f"sqlite:///{setup.data_dir / 'console.db'}", key=sandbox_key(setup.data_dir)
+    ) as audit:
         done = {
             (e.action, e.outcome.value): e
             for e in audit.query(user_id=USER, since=datetime(2020, 1, 1, tzinfo=UTC))

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lib.audit import AuditStore
+from lib.audit.keys import sandbox_key
 from lib.presets import canonical_json, migrate
 from tests.e2e.conftest import Console, sign_in, wait_for_app_run
 
@@ -97,7 +98,7 @@ def test_admin_validates_migrates_saves_and_exports(
     screenshot("presets-versions")
 
     data_dir = console.log_path.parent / "data"
-    with AuditStore(f"sqlite:///{data_dir / 'console.db'}") as audit:
+    with AuditStore(f"sqlite:///{data_dir / 'console.db'}", key=sandbox_key(data_dir)) as audit:
         actions = [(e.action, e.outcome.value) for e in audit.query(action="preset.*")]
         assert audit.verify().ok
     assert ("preset.validate", "ok") in actions

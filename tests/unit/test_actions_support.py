@@ -27,6 +27,7 @@ from lib.recall.client import CALENDAR_TOKEN_HEADER
 from lib.recall.connect import ConnectionLink
 from lib.sandbox.server import RunningSandbox
 from lib.staff import Role, StaffMember
+from tests.audit_key import TEST_AUDIT_KEY
 
 # Distinctive, so a scan for it cannot match anything by accident.
 API_KEY = "sbx-actions-KEY-7d3a-do-not-log"
@@ -235,7 +236,7 @@ def open_world(
     options = {"deadline": 3, "backoff_base": 0.005, "backoff_max": 0.05, **client_options}
     client = RecallClient(running.base_url, API_KEY, transport=transport, **options)
     other = RecallClient(running.base_url, API_KEY, deadline=3)
-    audit = AuditStore(f"sqlite:///{tmp_path / 'audit.db'}")
+    audit = AuditStore(f"sqlite:///{tmp_path / 'audit.db'}", key=TEST_AUDIT_KEY)
     try:
         yield World(running, client, other, audit, transport)
     finally:

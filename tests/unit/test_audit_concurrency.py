@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from lib.audit import AuditStore
+from tests.audit_key import TEST_AUDIT_KEY
 from tests.unit.test_audit_store import BACKENDS, backend_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,9 +25,10 @@ REPLICA = textwrap.dedent(
     """
     import sys
     from lib.audit import AuditStore, NewEvent
+    from tests.audit_key import TEST_AUDIT_KEY
 
     url, tag, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    with AuditStore(url) as store:
+    with AuditStore(url, key=TEST_AUDIT_KEY) as store:
         print("ready", flush=True)
         sys.stdin.readline()
         for n in range(count):
@@ -85,7 +87,7 @@ def test_replicas_appending_at_once_produce_one_valid_chain(store_url):
                 replica.wait()
 
     total = PROCESSES * EVENTS_PER_PROCESS
-    with AuditStore(store_url, create=False) as store:
+    with AuditStore(store_url, create=False, key=TEST_AUDIT_KEY) as store:
         assert store.count() == total
         events = store.query(limit=total, newest_first=False)
         assert [event.id for event in events] == list(range(1, total + 1))

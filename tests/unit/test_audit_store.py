@@ -30,6 +30,7 @@ from lib.audit import (
 )
 from lib.audit.chain import event_hash
 from lib.db import make_engine
+from tests.audit_key import TEST_AUDIT_KEY
 from tests.pg_schema import postgres_schema as shared_postgres_schema
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -61,7 +62,7 @@ def store_url(request, tmp_path):
 
 @pytest.fixture
 def store(store_url):
-    with AuditStore(store_url) as opened:
+    with AuditStore(store_url, key=TEST_AUDIT_KEY) as opened:
         yield opened
 
 
@@ -108,7 +109,7 @@ def test_appends_form_a_chain_with_consecutive_ids(store):
     assert events[0].prev_hash == GENESIS_HASH
     for previous, current in itertools.pairwise(events):
         assert current.prev_hash == previous.hash
-    assert all(e.hash == e.expected_hash() for e in events)
+    assert all(e.hash == e.expected_hash(TEST_AUDIT_KEY) for e in events)
     assert len({e.hash for e in events}) == 4
     assert store.last_hash() == events[-1].hash
 
@@ -168,9 +169,9 @@ def test_actions_of_the_store_itself_cannot_be_appended(store):
 
 
 def test_opening_twice_keeps_the_log(store_url):
-    with AuditStore(store_url) as first:
+    with AuditStore(store_url, key=TEST_AUDIT_KEY) as first:
         fill(first, 3)
-    with AuditStore(store_url) as second:
+    with AuditStore(store_url, key=TEST_AUDIT_KEY) as second:
         assert second.count() == 3
         assert second.append(make_event(4)).id == 4
         assert second.verify().ok
@@ -178,13 +179,13 @@ def test_opening_twice_keeps_the_log(store_url):
 
 def test_a_store_without_create_refuses_an_empty_database(store_url):
     with pytest.raises(AuditStoreMissingError):
-        AuditStore(store_url, create=False)
+        AuditStore(store_url, create=False, key=TEST_AUDIT_KEY)
 
 
 def test_a_shared_engine_is_left_open_on_close(store_url):
     engine = make_engine(store_url)
     try:
-        with AuditStore(engine) as shared:
+        with AuditStore(engine, key=TEST_AUDIT_KEY) as shared:
             shared.append(make_event())
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
@@ -374,7 +375,7 @@ def test_a_rewritten_last_event_with_a_fresh_hash_is_found_against_the_head(stor
     )
     result = store.verify()
     assert (result.ok, result.first_bad_id) == (False, 3)
-    assert "head" in result.problem
+    assert "without the audit key" in result.problem
 
 
 def test_a_broken_link_is_found(store):
@@ -414,7 +415,7 @@ def test_a_missing_head_is_reported_and_blocks_appends(store):
     with pytest.raises(AuditError, match="head"):
         store.append(make_event())
     # Reopening must not paper over the damage with a fresh head.
-    with AuditStore(store.engine) as reopened:
+    with AuditStore(store.engine, key=TEST_AUDIT_KEY) as reopened:
         assert not reopened.verify().ok
 
 
@@ -431,7 +432,7 @@ def test_updates_are_refused_by_the_database(store):
     ["DELETE FROM audit_events WHERE id = 2", "TRUNCATE audit_events", "DELETE FROM audit_events"],
 )
 def test_postgres_refuses_deletes_outside_prune(postgres_url, sql):
-    with postgres_schema(postgres_url) as url, AuditStore(url) as pg_store:
+    with postgres_schema(postgres_url) as url, AuditStore(url, key=TEST_AUDIT_KEY) as pg_store:
         fill(pg_store, 3)
         with pytest.raises(DBAPIError, match="append-only"), pg_store.engine.begin() as conn:
             conn.execute(text(sql))

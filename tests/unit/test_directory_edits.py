@@ -20,6 +20,7 @@ from lib.ui.directory_edits import (
     save_edits,
 )
 from tests.app.conftest import STAFF
+from tests.audit_key import TEST_AUDIT_KEY
 
 
 def calendar_user(uid: str, bot_name: str | None = "Notetaker", **flags: bool) -> CalendarUser:
@@ -149,7 +150,7 @@ def workspace(make_sandbox, tmp_path):
     sandbox = make_sandbox(seed=3, users=6)
     with (
         RecallClient(sandbox.base_url, sandbox.api_key) as client,
-        AuditStore(f"sqlite:///{tmp_path / 'audit.db'}") as store,
+        AuditStore(f"sqlite:///{tmp_path / 'audit.db'}", key=TEST_AUDIT_KEY) as store,
     ):
         frame = users_frame(client.list_users())
         yield sandbox, client, store, frame

@@ -23,6 +23,7 @@ from lib.presets.versions import (
 from lib.staff import Role, StaffMember
 from lib.ui.presets.actions import PresetActions, check, error_lines, read_upload, text_fingerprint
 from lib.ui.presets.view import shorten_for_screen
+from tests.audit_key import TEST_AUDIT_KEY
 
 NOW = dt.datetime.now(dt.UTC)
 ADMIN = StaffMember("ada@console.example", "Ada", Role.ADMIN, "demo", NOW)
@@ -38,7 +39,7 @@ WEBHOOK = {
 
 @pytest.fixture
 def audit(tmp_path):
-    with AuditStore(f"sqlite:///{tmp_path / 'console.db'}") as store:
+    with AuditStore(f"sqlite:///{tmp_path / 'console.db'}", key=TEST_AUDIT_KEY) as store:
         yield store
 
 

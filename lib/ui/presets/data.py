@@ -5,13 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.presets.versions import PresetVersions
-from lib.ui.data import get_audit_store
+from lib.ui.data import get_database_engine
 
 
 @st.cache_resource(show_spinner=False)
 def _preset_versions(url: str) -> PresetVersions:
-    # One connection pool per database: the version store borrows the audit store's engine.
-    return PresetVersions(get_audit_store(url).engine)
+    # One connection pool per database, shared with the audit store.
+    return PresetVersions(get_database_engine(url))
 
 
 def get_preset_versions(url: str) -> PresetVersions:
