@@ -21,6 +21,7 @@ from lib.staff import Action
 from lib.ui.account_flash import set_flash
 from lib.ui.context import PageContext
 from lib.ui.data import refresh_account
+from lib.ui.exports import table_export_buttons
 from lib.ui.state import SK_EDITOR_GENERATION, SK_PENDING_OVERRIDES, SK_PENDING_OVERRIDES_FROM
 from lib.ui.text import code, plain
 
@@ -168,6 +169,9 @@ SHOWN = [
     "bot_shared_with",
 ]
 
+# The grid's own download is off (config); this is the export, guarded and audited.
+EXPORT_COLUMNS = {"id": "meeting_id", **{name: name for name in SHOWN}}
+
 
 def render_meetings(
     ctx: PageContext,
@@ -211,6 +215,15 @@ def render_meetings(
         num_rows="fixed",
         # All-day events have no end time; a dash reads better than "None".
         placeholder="—",
+    )
+    table_export_buttons(
+        ctx,
+        shown.reset_index(),
+        columns=EXPORT_COLUMNS,
+        file_stem=f"meetings-{user_id}",
+        target="account: meetings",
+        key=f"meetings-{user_id}",
+        user_id=user_id,
     )
     if can_edit:
         edited = st.session_state.get(key, {}).get("edited_rows", {})
