@@ -38,6 +38,18 @@ class PageContext:
             mint_gate=get_mint_gate(self.backend),
         )
 
+    def background_actions(self) -> Actions:
+        """Actions for a background thread: the user list is read here, through Streamlit's
+        cache on the script thread, and the thread only asks that snapshot."""
+        directory = get_directory(self.backend)
+        return Actions(
+            staff=self.staff,
+            client=self.client,
+            audit=self.audit,
+            user_exists=directory.contains,
+            mint_gate=get_mint_gate(self.backend),
+        )
+
     def can(self, action: Action) -> bool:
         return self.staff.can(action)
 
