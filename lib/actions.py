@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from lib.audit import AuditStore, NewEvent, Outcome, new_request_id
+from lib.mint_gate import MintGate
 from lib.recall import RecallClient, RecallError
 from lib.recall.connect import ConnectionLink, build_connection_url
 from lib.recall.models import CALENDAR_PLATFORMS, PREFERENCE_FLAGS, CalendarMeeting, CalendarUser
@@ -319,7 +320,9 @@ class Actions(StaffRecorder):
 
     ``user_exists`` answers from the workspace's user list whether a ``user_id`` is a calendar
     user; every action on an existing account checks it first, because minting a token for an
-    unknown id would silently create a user (only ``mint_user`` may do that).
+    unknown id would silently create a user (only ``mint_user`` may do that). ``mint_gate``, when
+    given, is told about deletes (so every console process refuses to mint for the id at once)
+    and checks the id against a fresh user list before the explicit mints here.
     """
 
     def __init__(
@@ -329,10 +332,12 @@ class Actions(StaffRecorder):
         client: RecallClient,
         audit: AuditStore,
         user_exists: Callable[[str], bool],
+        mint_gate: MintGate | None = None,
     ) -> None:
         super().__init__(staff=staff, audit=audit)
         self.client = client
         self._user_exists = user_exists
+        self._gate = mint_gate
 
     def _begin(
         self,
@@ -372,7 +377,7 @@ class Actions(StaffRecorder):
             clean, clean_ticket = clean_reason(reason, ticket)
         except ReasonError as exc:
             raise unchecked.refuse(ReasonRequiredError(str(exc)), after=after) from None
-        if must_exist and user_id is not None and not self._user_exists(user_id):
+        if must_exist and user_id is not None and not self._exists(user_id):
             raise unchecked.refuse(
                 UnknownUserError(
                     f"{user_id!r} is not a calendar user of this workspace, so nothing was "
@@ -586,12 +591,24 @@ class Actions(StaffRecorder):
                     "delete this calendar user."
                 )
             )
-        write.call(
-            lambda: self.client.delete_user(user_id),
-            before={"deleted": False},
-            after={"deleted": True},
-            read_back=lambda: {"deleted": not self._listed(user_id)},
-        )
+        deletions = self._gate.deletions if self._gate is not None else None
+        if deletions is not None:
+            # The mark below refuses every token mint for the id, this delete's own too: take
+            # the token first (reading the user, which also shows it is still there).
+            write.read(lambda: self.client.get_user(user_id), after={"deleted": True})
+            deletions.started(self.client.base_url, user_id, by=self.staff.email)
+        try:
+            write.call(
+                lambda: self.client.delete_user(user_id),
+                before={"deleted": False},
+                after={"deleted": True},
+                read_back=lambda: {"deleted": not self._listed(user_id)},
+            )
+        finally:
+            if deletions is not None:
+                deletions.finished(self.client.base_url, user_id)
+            if self._gate is not None:
+                self._gate.forget_list()
 
     def mint_user(self, user_id: str, *, reason: str | None, ticket: str | None = None) -> None:
         """Create a calendar user for an id the workspace does not have (admins only).
@@ -608,7 +625,7 @@ class Actions(StaffRecorder):
             after={"exists": True},
             must_exist=False,
         )
-        if self._user_exists(user_id):
+        if write.read(lambda: self._exists(user_id), after=None):
             raise write.refuse(InvalidChangeError(f"{user_id!r} already exists; open it instead."))
         write.call(
             lambda: self.client.authenticate(user_id),
@@ -617,6 +634,11 @@ class Actions(StaffRecorder):
             read_back=lambda: {"exists": self._listed(user_id)},
             result_view=lambda _token: {"exists": True},
         )
+        if self._gate is not None:
+            # Created on purpose, with a reason on record: an earlier delete no longer applies.
+            if self._gate.deletions is not None:
+                self._gate.deletions.forget(self.client.base_url, user_id)
+            self._gate.forget_list()
 
     def connection_link(
         self,
@@ -667,13 +689,27 @@ class Actions(StaffRecorder):
             raise write.refuse(InvalidChangeError(problem))
 
         return write.call(
-            lambda: build_with(self.client.authenticate(user_id)),
+            lambda: build_with(self._authenticate_existing(user_id)),
             before=None,
             after=None,
             result_view=lambda _link: {"platform": platform},
         )
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _exists(self, user_id: str) -> bool:
+        """``user_exists``, unless a console process deleted the id: then a fresh user list
+        decides (the cached one may predate the delete)."""
+        if not self._user_exists(user_id):
+            return False
+        gate = self._gate
+        return gate is None or gate.deletion(user_id) is None or gate.exists(user_id)
+
+    def _authenticate_existing(self, user_id: str) -> str:
+        """A fresh token for a user that exists now; never one that creates a user."""
+        if self._gate is not None:
+            self._gate.check(user_id)
+        return self.client.authenticate(user_id)
 
     def _listed(self, user_id: str) -> bool:
         """Whether the workspace's user list has ``user_id``, asked with the API key: reading

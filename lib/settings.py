@@ -108,6 +108,8 @@ class Settings(BaseModel):
     view_as_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     directory_cache_seconds: int = Field(default=120, ge=0)
     account_cache_seconds: int = Field(default=60, ge=0)
+    # Before a first token for a user id, the user list must be at most this old (re-read if not).
+    user_check_seconds: float = Field(default=5.0, ge=0, le=120)
     audit_retention_days: int = Field(default=400, ge=1)
     display_timezone: str = "UTC"
     sandbox: SandboxSettings = SandboxSettings()
@@ -157,6 +159,7 @@ ENV_VARS: dict[str, str] = {
     "CONSOLE_AUDIT_KEY": "console.audit_key",
     "CONSOLE_VIEW_AS_IDLE_MINUTES": "console.view_as_idle_minutes",
     "CONSOLE_DISPLAY_TIMEZONE": "console.display_timezone",
+    "CONSOLE_USER_CHECK_SECONDS": "console.user_check_seconds",
     "CONSOLE_SANDBOX_SEED": "sandbox.seed",
     "CONSOLE_SANDBOX_USERS": "sandbox.users",
     "CONSOLE_SANDBOX_LATENCY_MS": "sandbox.latency_ms",
@@ -187,6 +190,7 @@ _FIELD_FOR_PATH: dict[str, str] = {
     "console.account_cache_seconds": "account_cache_seconds",
     "console.audit_retention_days": "audit_retention_days",
     "console.display_timezone": "display_timezone",
+    "console.user_check_seconds": "user_check_seconds",
 }
 
 

@@ -1,8 +1,9 @@
 """CSV and JSON exports of audit events.
 
 CSV files are opened in spreadsheets, and a cell beginning with ``=``, ``+``, ``-``, ``@``, tab
-or carriage return is read there as a formula. Actor-controlled text (reasons, targets, user ids)
-ends up in those cells, so every text cell with such a start is prefixed with a single quote.
+or carriage return (after any leading spaces) is read there as a formula. Actor-controlled text
+(reasons, targets, user ids) ends up in those cells, so every text cell with such a start is
+prefixed with a single quote.
 The JSON export is lossless and reads back with ``from_json``.
 
 Both carry the chain's signed head when given one (the CSV in a last column, ``log_signed_head``,
@@ -46,8 +47,13 @@ FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_cell(value: str) -> str:
-    """``value`` made inert for spreadsheets: a leading formula character gets a ``'`` before it."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    """``value`` made inert for spreadsheets: a leading formula character gets a ``'`` before it.
+
+    Leading whitespace does not hide one: spreadsheets trim ``" =1+1"`` and read a formula.
+    """
+    if value.startswith(FORMULA_PREFIXES) or value.lstrip().startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 def _csv_cell(event: StoredEvent, column: str) -> str:

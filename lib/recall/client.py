@@ -13,7 +13,10 @@ Silent user creation
     first checks that the user is still listed, so a user deleted meanwhile is reported as
     ``NotFoundError`` instead of being recreated. Likewise a user deleted through this client
     is remembered: per-user methods raise ``NotFoundError`` for it, without minting, until a
-    user list shows the id again or ``authenticate`` is called for it explicitly.
+    user list shows the id again or ``authenticate`` is called for it explicitly. A user deleted
+    elsewhere (another console process, the company's product) is the caller's to know about:
+    a ``mint_guard`` (see ``set_mint_guard``) is called before every implicit mint and refuses
+    it by raising.
 
 Retries
     Each public call has a total ``deadline``; every HTTP attempt has an explicit ``timeout``.
@@ -205,6 +208,7 @@ class RecallClient:
         self._lock = threading.Lock()
         # external ids deleted through this client: never re-minted implicitly (module notes).
         self._deleted: set[str] = set()
+        self._mint_guard: Callable[[str], None] | None = None
         self._stats: dict[str, EndpointStats] = {ep.name: EndpointStats() for ep in ENDPOINTS}
         self._http = httpx.Client(
             base_url=self._base_url,
@@ -231,6 +235,12 @@ class RecallClient:
     def token_cache(self) -> TokenCache:
         """The calendar-token cache."""
         return self._tokens
+
+    def set_mint_guard(self, guard: Callable[[str], None] | None) -> None:
+        """Call ``guard(user_id)`` before every mint a per-user method makes on its own; the
+        guard refuses by raising (a ``RecallError`` reaches the caller as is). ``authenticate``,
+        the explicit mint, is not guarded."""
+        self._mint_guard = guard
 
     def request_counts(self) -> dict[str, int]:
         """HTTP requests sent per endpoint name, retries included."""
@@ -600,6 +610,9 @@ class RecallClient:
         scope = f"{user_id}:{ep.name}"
 
         def mint() -> str:
+            guard = self._mint_guard
+            if guard is not None:
+                guard(user_id)
             return self._mint(user_id, deadline)
 
         uncertain = False

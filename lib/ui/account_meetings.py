@@ -14,15 +14,27 @@ import pandas as pd
 import streamlit as st
 
 from lib.account_view import OVERRIDE_LABELS, OVERRIDE_VALUES, override_changes
-from lib.actions import ActionError, OverrideChange
+from lib.actions import OverrideChange
 from lib.autorecord import decide
+from lib.override_save import OverrideSave
 from lib.recall.models import CalendarMeeting, CalendarUser
 from lib.staff import Action
 from lib.ui.account_flash import set_flash
 from lib.ui.context import PageContext
 from lib.ui.data import refresh_account
-from lib.ui.state import SK_EDITOR_GENERATION, SK_PENDING_OVERRIDES, SK_PENDING_OVERRIDES_FROM
+from lib.ui.exports import table_export_buttons
+from lib.ui.state import (
+    SK_EDITOR_GENERATION,
+    SK_OVERRIDE_SAVES,
+    SK_PENDING_OVERRIDES,
+    SK_PENDING_OVERRIDES_FROM,
+)
 from lib.ui.text import code, plain
+
+KEY_OVERRIDES_REASON = "overrides-reason"
+KEY_OVERRIDES_TICKET = "overrides-ticket"
+# How often a page with a save in flight looks whether it has ended.
+SAVE_POLL_SECONDS = 0.5
 
 
 def viewer_timezone(default: str) -> ZoneInfo:
@@ -168,6 +180,9 @@ SHOWN = [
     "bot_shared_with",
 ]
 
+# The grid's own download is off (config); this is the export, guarded and audited.
+EXPORT_COLUMNS = {"id": "meeting_id", **{name: name for name in SHOWN}}
+
 
 def render_meetings(
     ctx: PageContext,
@@ -185,6 +200,9 @@ def render_meetings(
             icon=":material/event_busy:",
         )
         return
+    save = _saves().get(user_id)
+    if save is not None and save.done:
+        _finish_save(ctx, user_id, save)
     shown = _filters(table, tz)
     can_edit = ctx.can(Action.CHANGE_OVERRIDE)
     pending = _pending(user_id)
@@ -212,6 +230,15 @@ def render_meetings(
         # All-day events have no end time; a dash reads better than "None".
         placeholder="—",
     )
+    table_export_buttons(
+        ctx,
+        shown.reset_index(),
+        columns=EXPORT_COLUMNS,
+        file_stem=f"meetings-{user_id}",
+        target="account: meetings",
+        key=f"meetings-{user_id}",
+        user_id=user_id,
+    )
     if can_edit:
         edited = st.session_state.get(key, {}).get("edited_rows", {})
         loaded = table["override"]
@@ -230,15 +257,59 @@ def render_meetings(
             pending.pop(meeting_id)
         for meeting_id in [m for m in origin if m not in pending]:
             origin.pop(meeting_id)
-        if pending:
+        if pending or user_id in _saves():
             _save_overrides(ctx, user_id, table, pending, tz)
     _details(ctx, user, meetings, shown, tz)
+
+
+def _saves() -> dict[str, OverrideSave]:
+    return st.session_state.setdefault(SK_OVERRIDE_SAVES, {})
+
+
+def _start_save(ctx: PageContext, user_id: str, changes: list[OverrideChange]) -> None:
+    """The Save button's callback: it runs before the page does, so no rerun can cut it off
+    between the click and the save starting."""
+    saves = _saves()
+    running = saves.get(user_id)
+    if running is not None and not running.done:
+        return
+    reason = st.session_state.get(KEY_OVERRIDES_REASON)
+    ticket = st.session_state.get(KEY_OVERRIDES_TICKET)
+    saves[user_id] = OverrideSave(
+        ctx.background_actions(), user_id, changes, reason=reason, ticket=ticket or None
+    ).start()
+
+
+def _finish_save(ctx: PageContext, user_id: str, save: OverrideSave) -> None:
+    """Show how the save ended. Safe to repeat: a run cut off half way does it all again."""
+    result = save.result()
+    set_flash(result.message, warning=result.warning)
+    if not result.keep_edits:
+        refresh_account(ctx.backend, user_id)
+        _reset_editor(user_id)
+    _saves().pop(user_id, None)
+    st.rerun()
+
+
+@st.fragment(run_every=SAVE_POLL_SECONDS)
+def _watch_save(save: OverrideSave) -> None:
+    if save.done:
+        st.rerun()
+    st.info(
+        f"Saving {len(save.changes)} override change(s)… {save.seconds_running():.0f} s so far. "
+        "The result shows here when Recall answers; the page can be used meanwhile.",
+        icon=":material/hourglass_top:",
+    )
 
 
 def _save_overrides(
     ctx: PageContext, user_id: str, table: pd.DataFrame, pending: dict[str, str], tz: ZoneInfo
 ) -> None:
     with st.container(border=True):
+        running = _saves().get(user_id)
+        if running is not None:
+            _watch_save(running)
+            return
         st.markdown(f"**{len(pending)} override change(s) to save**")
         diff = pd.DataFrame(
             [
@@ -259,47 +330,29 @@ def _save_overrides(
             column_config={"Start": COLUMN_CONFIG["start"]},
             placeholder="—",
         )
+        origin = _pending_from(user_id)
+        changes = [
+            OverrideChange(
+                mid,
+                OVERRIDE_VALUES[origin.get(mid) or table.loc[mid, "override"]],
+                OVERRIDE_VALUES[label],
+            )
+            for mid, label in pending.items()
+            if mid in table.index
+        ]
         with st.form("save-overrides", border=False):
-            reason = st.text_input("Reason", max_chars=500, key="overrides-reason")
-            ticket = st.text_input("Ticket (optional)", max_chars=100, key="overrides-ticket")
+            st.text_input("Reason", max_chars=500, key=KEY_OVERRIDES_REASON)
+            st.text_input("Ticket (optional)", max_chars=100, key=KEY_OVERRIDES_TICKET)
             left, right = st.columns(2)
-            save = left.form_submit_button("Save overrides", type="primary")
+            left.form_submit_button(
+                "Save overrides",
+                type="primary",
+                on_click=_start_save,
+                args=(ctx, user_id, changes),
+            )
             discard = right.form_submit_button("Discard changes")
         if discard:
             _reset_editor(user_id)
-            st.rerun()
-        if save:
-            origin = _pending_from(user_id)
-            changes = [
-                OverrideChange(
-                    mid,
-                    OVERRIDE_VALUES[origin.get(mid) or table.loc[mid, "override"]],
-                    OVERRIDE_VALUES[label],
-                )
-                for mid, label in pending.items()
-                if mid in table.index
-            ]
-            try:
-                outcome = ctx.actions().set_overrides(
-                    user_id, changes, reason=reason, ticket=ticket
-                )
-            except ActionError as exc:
-                st.error(plain(exc.message, limit=None), icon=":material/error:")
-                return
-            messages = []
-            if outcome.applied:
-                recorded = sum(1 for m in outcome.applied if m.will_record)
-                messages.append(
-                    f"Saved {len(outcome.applied)} override(s); Recall now records "
-                    f"{recorded} of them."
-                )
-            messages.extend(c.describe() for c in outcome.conflicts)
-            messages.extend(
-                f"Meeting {mid}: {message}" for mid, message in outcome.failures.items()
-            )
-            refresh_account(ctx.backend, user_id)
-            _reset_editor(user_id)
-            set_flash(" ".join(messages), warning=bool(outcome.conflicts or outcome.failures))
             st.rerun()
 
 

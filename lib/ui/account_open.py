@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from lib.mint_gate import UserGoneError
+from lib.recall import RecallError
 from lib.staff import Action
 from lib.ui.context import PageContext, begin_view_as, current_view_as
-from lib.ui.data import DirectorySnapshot, get_directory
-from lib.ui.errors import attempt
+from lib.ui.data import DirectorySnapshot, get_directory, get_mint_gate, refresh_directory
+from lib.ui.errors import attempt, show_failure
 from lib.ui.text import code, plain
 from lib.userids import check_user_id
 from lib.viewas import MIN_REASON_CHARS, ReasonError, start_session
@@ -82,7 +84,28 @@ def checked_account_id(ctx: PageContext, raw: str) -> tuple[str, DirectorySnapsh
             )
         render_lookup(ctx)
         return None
+    if deleted_meanwhile(ctx, check.value):
+        render_lookup(ctx)
+        return None
     return check.value, directory
+
+
+def deleted_meanwhile(ctx: PageContext, user_id: str) -> bool:
+    """True (and says so) when a console process deleted ``user_id`` and Recall no longer lists
+    it, although the cached user list still does. One database read when nothing was deleted."""
+    gate = get_mint_gate(ctx.backend)
+    if gate.deletion(user_id) is None:
+        return False
+    try:
+        gate.check(user_id)
+    except UserGoneError as exc:
+        refresh_directory()
+        st.warning(plain(exc.message, limit=None), icon=":material/person_off:")
+        return True
+    except RecallError as exc:
+        show_failure("Could not check that this user still exists", exc)
+        return True
+    return False
 
 
 def render_open_form(ctx: PageContext, user_id: str) -> None:

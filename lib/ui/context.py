@@ -15,7 +15,7 @@ from lib.recall import RecallClient
 from lib.settings import Settings
 from lib.staff import Action, StaffMember
 from lib.ui.backend import Backend, get_backend, get_settings
-from lib.ui.data import get_audit_store, get_client, get_directory
+from lib.ui.data import get_audit_store, get_client, get_directory, get_mint_gate
 from lib.ui.state import SK_STAFF, SK_VIEW_AS, SK_VIEW_AS_NOTICE
 from lib.ui.text import code, plain
 from lib.viewas import ViewAsSession
@@ -35,6 +35,19 @@ class PageContext:
             client=self.client,
             audit=self.audit,
             user_exists=lambda user_id: get_directory(self.backend).contains(user_id),
+            mint_gate=get_mint_gate(self.backend),
+        )
+
+    def background_actions(self) -> Actions:
+        """Actions for a background thread: the user list is read here, through Streamlit's
+        cache on the script thread, and the thread only asks that snapshot."""
+        directory = get_directory(self.backend)
+        return Actions(
+            staff=self.staff,
+            client=self.client,
+            audit=self.audit,
+            user_exists=directory.contains,
+            mint_gate=get_mint_gate(self.backend),
         )
 
     def can(self, action: Action) -> bool:

@@ -19,10 +19,12 @@ from sqlalchemy import Engine
 from lib.account_view import meetings_table
 from lib.audit import AuditKey, AuditStore
 from lib.db import make_engine
+from lib.deletions import UserDeletions
 from lib.directory import users_frame_from_v1
+from lib.mint_gate import MintGate
 from lib.recall import RecallClient
 from lib.recall.models import CalendarMeeting, CalendarUser
-from lib.ui.backend import Backend
+from lib.ui.backend import Backend, get_settings
 
 DIRECTORY_TTL_SECONDS = 120
 ACCOUNT_TTL_SECONDS = 60
@@ -37,13 +39,51 @@ def key_fingerprint(backend: Backend) -> str:
     return digest[:16]
 
 
+@dataclass(frozen=True)
+class _Workspace:
+    client: RecallClient
+    gate: MintGate
+
+
+# Keyed by the database too: the gate's delete marks live there, shared with other processes.
 @st.cache_resource(show_spinner=False)
-def _client(base_url: str, fingerprint: str, _api_key: str) -> RecallClient:
-    return RecallClient(base_url, _api_key)
+def _workspace(
+    base_url: str, fingerprint: str, database_url: str, check_seconds: float, _api_key: str
+) -> _Workspace:
+    client = RecallClient(base_url, _api_key)
+    gate = MintGate(
+        workspace=client.base_url,
+        list_ids=lambda: listed_user_ids(client),
+        deletions=UserDeletions(get_database_engine(database_url)),
+        max_list_age_s=check_seconds,
+    )
+    client.set_mint_guard(gate.check)
+    return _Workspace(client, gate)
+
+
+def listed_user_ids(client: RecallClient) -> list[str]:
+    """Every user id in the workspace's user list, read now with the API key."""
+    return [str(user.get("external_id") or "") for user in client.list_users_v1()]
+
+
+def _get_workspace(backend: Backend) -> _Workspace:
+    settings = get_settings()
+    return _workspace(
+        backend.base_url,
+        key_fingerprint(backend),
+        settings.database_url_or_default,
+        settings.user_check_seconds,
+        backend.api_key.get_secret_value(),
+    )
 
 
 def get_client(backend: Backend) -> RecallClient:
-    return _client(backend.base_url, key_fingerprint(backend), backend.api_key.get_secret_value())
+    """The workspace's client; its implicit token mints pass the workspace's ``MintGate``."""
+    return _get_workspace(backend).client
+
+
+def get_mint_gate(backend: Backend) -> MintGate:
+    return _get_workspace(backend).gate
 
 
 @st.cache_resource(show_spinner=False)
@@ -88,11 +128,17 @@ class DirectorySnapshot:
     ttl=DIRECTORY_TTL_SECONDS, max_entries=8, show_spinner="Loading the workspace's users…"
 )
 def _directory(base_url: str, fingerprint: str, _recall: RecallClient) -> DirectorySnapshot:
-    return DirectorySnapshot(users_frame_from_v1(_recall.list_users_v1()), datetime.now(UTC))
+    # Stamped before the read: the mint gate must never take the list for newer than it is.
+    started = datetime.now(UTC)
+    return DirectorySnapshot(users_frame_from_v1(_recall.list_users_v1()), started)
 
 
 def get_directory(backend: Backend) -> DirectorySnapshot:
-    return _directory(backend.base_url, key_fingerprint(backend), get_client(backend))
+    workspace = _get_workspace(backend)
+    snapshot = _directory(backend.base_url, key_fingerprint(backend), workspace.client)
+    # A list just loaded for the page spares the first token mint a read of its own.
+    workspace.gate.offer(lambda: snapshot.frame.index, age_s=snapshot.age_seconds())
+    return snapshot
 
 
 def refresh_directory() -> None:

@@ -8,7 +8,9 @@ from typing import TypeVar
 import streamlit as st
 
 from lib.actions import ActionError
+from lib.mint_gate import UserGoneError
 from lib.recall import RecallError
+from lib.ui.data import refresh_directory
 from lib.ui.text import plain
 
 T = TypeVar("T")
@@ -29,6 +31,11 @@ def attempt(what: str, load: Callable[[], T], *, retry_key: str) -> T | None:
     """Run a Recall read; on failure show it and return None so the rest of the page renders."""
     try:
         return load()
+    except UserGoneError as exc:
+        # Not a failure to retry: the user is gone, and the cached user list should say so too.
+        refresh_directory()
+        st.warning(plain(exc.message, limit=None), icon=":material/person_off:")
+        return None
     except RecallError as exc:
         show_failure(what, exc, retry_key=retry_key)
         return None

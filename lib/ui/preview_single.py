@@ -17,7 +17,7 @@ from lib.cohort import (
     preview_user,
 )
 from lib.recall.models import CalendarUser
-from lib.ui.account_open import render_open_form
+from lib.ui.account_open import deleted_meanwhile, render_open_form
 from lib.ui.context import PageContext, current_view_as
 from lib.ui.data import get_account, get_directory
 from lib.ui.errors import attempt
@@ -136,6 +136,8 @@ def render_single_user(ctx: PageContext) -> None:
             "fetched: looking it up would create it. Check the id on Find a user.",
             icon=":material/person_off:",
         )
+        return
+    if deleted_meanwhile(ctx, user_id):
         return
     if not _viewing(ctx, user_id):
         return

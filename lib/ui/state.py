@@ -11,6 +11,8 @@ SK_PENDING_OVERRIDES = "account.pending_overrides"
 SK_PENDING_OVERRIDES_FROM = "account.pending_overrides_from"
 SK_EDITOR_GENERATION = "account.editor_generation"
 SK_ACCOUNT_FLASH = "account.flash"
+# Per user: the override save running on its own thread (lib/override_save.py).
+SK_OVERRIDE_SAVES = "account.override_saves"
 
 # Bot preset page (pages/presets.py): editor, last validation, and widget keys.
 SK_PRESET_TEXT = "presets.text"

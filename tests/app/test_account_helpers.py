@@ -18,6 +18,7 @@ from lib.audit import AuditStore, StoredEvent
 from lib.audit.keys import sandbox_key
 from lib.recall import RecallClient
 from lib.sandbox.server import RunningSandbox
+from lib.ui.state import SK_OVERRIDE_SAVES
 
 ACCOUNT_PAGE = "pages/account.py"
 REASON = "Customer reports the bot missed a call"
@@ -90,6 +91,25 @@ def click(at: AppTest, label: str) -> AppTest:
     assert len(matches) == 1, f"{len(matches)} buttons labelled {label!r}: {button_labels(at)}"
     matches[0].click().run()
     assert not at.exception, at.exception
+    return at
+
+
+def saves_in_flight(at: AppTest) -> dict[str, Any]:
+    """The override saves running on their own threads, by user id."""
+    try:
+        return dict(at.session_state[SK_OVERRIDE_SAVES])
+    except KeyError:
+        return {}
+
+
+def save_overrides(at: AppTest, timeout: float = 60) -> AppTest:
+    """Press "Save overrides", let the save (on its own thread) end, and show its result."""
+    click(at, "Save overrides")
+    for save in saves_in_flight(at).values():
+        assert save.wait(timeout), "the save did not end"
+    at.run()
+    assert not at.exception, at.exception
+    assert saves_in_flight(at) == {}
     return at
 
 

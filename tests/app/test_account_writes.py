@@ -18,6 +18,7 @@ from tests.app.test_account_helpers import (
     button_labels,
     click,
     open_account,
+    save_overrides,
     texts,
     unescape,
 )
@@ -91,13 +92,13 @@ def test_override_change_is_shown_as_a_diff_and_saved_with_a_reason(
     assert probe.writes() == {}, "an edit alone writes nothing"
 
     # No reason: refused in words, nothing sent, the attempt on record.
-    click(at, "Save overrides")
+    save_overrides(at)
     assert "Give a reason" in texts(at)
     assert probe.writes() == {}
     assert "**1 override change(s) to save**" in texts(at), "the edit is kept"
 
     set_reason(at, "overrides", REASON, ticket="SUP-9")
-    click(at, "Save overrides")
+    save_overrides(at)
     assert "Saved 1 override(s); Recall now records 1 of them." in flash(at)
     assert probe.writes() == {"meeting_update": 1}
     saved = probe.client.get_meeting(USER, meeting_id)
@@ -148,7 +149,7 @@ def test_override_changed_behind_the_page_is_a_conflict_and_not_overwritten(
     probe.client.update_meeting(USER, meeting_a, False)
     probe.reset()
     set_reason(at, "overrides", REASON)
-    click(at, "Save overrides")
+    save_overrides(at)
 
     message = flash(at)
     # Part of the save did not happen: a warning, not a success.
@@ -201,7 +202,7 @@ def test_pending_override_survives_a_filter_change(console_app, app_sandbox):
     assert "**1 override change(s) to save**" in texts(at)
     assert list(frame_with(at, "To")["Meeting"]) == [title]
     set_reason(at, "overrides", REASON)
-    click(at, "Save overrides")
+    save_overrides(at)
     probe = SandboxProbe(app_sandbox)
     assert probe.client.get_meeting(USER, meeting_id).override_should_record is False
 

@@ -19,6 +19,7 @@ from tests.app.test_account_helpers import (
     audit_events,
     click,
     open_account,
+    save_overrides,
     texts,
     unescape,
 )
@@ -148,10 +149,10 @@ def test_same_meeting_override_second_save_is_a_conflict(console_app, app_sandbo
     assert "**1 override change(s) to save**" in texts(b)
 
     set_reason(a, "overrides", REASON)
-    click(a, "Save overrides")
+    save_overrides(a)
     assert "Saved 1 override(s)" in flash(a)
     set_reason(b, "overrides", REASON)
-    click(b, "Save overrides")
+    save_overrides(b)
 
     message = flash(b)
     assert "was not set when you loaded the page but is now on" in message

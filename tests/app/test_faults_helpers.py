@@ -48,7 +48,7 @@ def fast_recall(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _forget_everything() -> None:
-    data._client.clear()
+    data._workspace.clear()
     data._directory.clear()
     data._account.clear()
 

@@ -20,6 +20,7 @@ from tests.app.test_account_helpers import (
     button_labels,
     click,
     open_account,
+    save_overrides,
     texts,
     unescape,
 )
@@ -148,7 +149,7 @@ def save_one_override(console_app, app_sandbox, write_faults, kind: str):
     at.run()
     set_reason(at, "overrides", REASON)
     write_faults(app_sandbox, kind)
-    click(at, "Save overrides")
+    save_overrides(at)
     return at, meeting_id
 
 

@@ -389,3 +389,14 @@ def test_json_export_writes_times_in_utc():
 def test_from_json_refuses_something_that_is_not_an_export():
     with pytest.raises(ValueError, match="array"):
         from_json('{"id": 1}')
+
+
+def test_leading_whitespace_does_not_hide_a_formula() -> None:
+    from lib.audit import neutralise_cell
+
+    for start in ("=", "+", "-", "@"):
+        for lead in (" ", "  ", "\t", " \t", "\u00a0"):
+            value = f'{lead}{start}HYPERLINK("http://attacker.example/")'
+            assert neutralise_cell(value) == "'" + value, repr(value)
+    assert neutralise_cell("  Weekly sync") == "  Weekly sync"
+    assert neutralise_cell("") == ""

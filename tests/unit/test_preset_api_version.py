@@ -13,6 +13,7 @@ from lib.presets.versions import InvalidPresetError, PresetVersions
 from lib.settings import SettingsError, load_settings
 from lib.staff import Role, StaffMember
 from lib.ui.presets.actions import PresetActions, check
+from tests.audit_key import TEST_AUDIT_KEY
 
 NOW = dt.datetime.now(dt.UTC)
 ADMIN = StaffMember("ada@console.example", "Ada", Role.ADMIN, "demo", NOW)
@@ -69,7 +70,7 @@ def test_current_presets_are_valid_and_mixes_are_errors_for_every_version(target
 
 
 def test_saving_refuses_a_legacy_preset_for_v1_11_and_keeps_it_for_v1_10(tmp_path):
-    with AuditStore(f"sqlite:///{tmp_path / 'console.db'}") as audit:
+    with AuditStore(f"sqlite:///{tmp_path / 'console.db'}", key=TEST_AUDIT_KEY) as audit:
         versions = PresetVersions(audit.engine)
         with pytest.raises(InvalidPresetError):
             versions.save(LEGACY, author=ADMIN, note="old preset", target="v1.11")
@@ -79,7 +80,7 @@ def test_saving_refuses_a_legacy_preset_for_v1_11_and_keeps_it_for_v1_10(tmp_pat
 
 
 def test_the_desk_judges_and_records_against_the_workspace_version(tmp_path):
-    with AuditStore(f"sqlite:///{tmp_path / 'console.db'}") as audit:
+    with AuditStore(f"sqlite:///{tmp_path / 'console.db'}", key=TEST_AUDIT_KEY) as audit:
         versions = PresetVersions(audit.engine)
         desk = PresetActions(staff=ADMIN, versions=versions, audit=audit, target="v1.11")
         checked = desk.validate(json.dumps(LEGACY))
