@@ -147,6 +147,11 @@ def _max_age(config: StaffConfig) -> timedelta:
     return timedelta(hours=config.max_session_hours)
 
 
+def max_session_age(secrets: Mapping[str, Any]) -> timedelta:
+    """How long a session lasts after its sign-in (``[staff] max_session_hours``)."""
+    return _max_age(load_staff_config(secrets))
+
+
 def _ended_words(check: SessionCheck) -> str:
     if check.state is SessionState.EXPIRED:
         return "Your session has expired; sign in again."

@@ -14,6 +14,10 @@ SK_SESSION_COOKIE = "console.session_cookie"
 SK_SESSION_TOUCHED = "console.session_touched"
 SK_SESSION_ENDED = "console.session_ended"
 SK_DROP_COOKIE = "console.drop_cookie"
+# Status page, admins: the staff-sessions form and the message after ending sessions.
+SK_SESSIONS_CHOSEN = "status.sessions.chosen"
+SK_SESSIONS_REASON = "status.sessions.reason"
+SK_SESSIONS_NOTICE = "status.sessions.notice"
 SK_PENDING_OVERRIDES = "account.pending_overrides"
 # Per user and meeting: the override Recall had when the pending edit was made.
 SK_PENDING_OVERRIDES_FROM = "account.pending_overrides_from"
