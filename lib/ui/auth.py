@@ -404,6 +404,9 @@ def _cookie_sign_in(setup: AuthSetup, store: SessionStore) -> StaffMember | None
             st.session_state.setdefault(SK_SESSION_ENDED, _ended_words(check))
         st.session_state[SK_DROP_COOKIE] = True
         return None
+    # This is the session's first run, so Streamlit resolves the address itself (and says so
+    # when this role has no such page); nothing is left for the deep-link memory to restore.
+    st.session_state.pop(SK_REQUESTED_PAGE, None)
     # The role is today's, from the accounts file; the sign-in time is the session's own.
     return _signed_in(
         StaffMember(

@@ -149,3 +149,16 @@ def test_an_sso_sign_in_is_a_session_that_sign_out_ends_for_copies_too(console_a
     fresh.user = {**claims, "iat": claims["iat"] + 1, "nonce": "n-2"}
     fresh.run()
     assert fresh.session_state[SK_STAFF].email == "alice@corp.example"
+
+
+def test_browsers_are_named_in_words():
+    from lib.ui.sessions.admin import browser_words
+
+    chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+    edge = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0"
+    safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Safari/604.1"
+    assert browser_words(chrome) == "Chrome on Linux"
+    assert browser_words(edge) == "Edge on Windows"
+    assert browser_words(safari) == "Safari on iOS"
+    assert browser_words("curl/8.0") == "Other"
+    assert browser_words(None) == ""

@@ -30,8 +30,7 @@ def test_viewer_has_no_audit_page_even_by_url(console: Console, page: Page):
     page.goto(f"{console.url}/audit")
     wait_for_app_run(page)
     # Streamlit falls back to the default page for a path the role's navigation lacks.
-    # Streamlit's own notice and the console's may both say so.
-    expect(page.get_by_text("Page not found").first).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Page not found")).to_be_visible(timeout=20_000)
     expect(page.get_by_role("heading", name="Find a user")).to_be_visible(timeout=20_000)
     expect(page.get_by_role("heading", name="Audit log")).to_have_count(0)
 

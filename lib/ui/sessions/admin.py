@@ -19,6 +19,32 @@ REVOKE_ACTION = "staff_session.revoke"
 METHOD_WORDS = {"sso": "Company SSO", "local": "Password", "demo": "Demo account"}
 
 
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def browser_words(user_agent: str | None) -> str:
+    """ "Chrome on Linux" from a User-Agent header; the raw header is noise in a table."""
+    agent = user_agent or ""
+    browser = next((name for marker, name in _BROWSERS if marker in agent), "")
+    system = next((name for marker, name in _SYSTEMS if marker in agent), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or ("Other" if agent else "")
+
+
 def sessions_frame(
     sessions: list[StaffSession], max_age: timedelta, zone: ZoneInfo
 ) -> pd.DataFrame:
@@ -32,8 +58,8 @@ def sessions_frame(
                 "Signed in": format_moment(s.signed_in_at, zone, seconds=False),
                 "Last active": format_moment(s.last_seen_at, zone, seconds=False),
                 "Ends": format_moment(s.expires_at(max_age), zone, seconds=False),
-                "Browser": s.client or "",
                 "Session": s.ref,
+                "Browser": browser_words(s.client),
             }
             for s in sessions
         ],
@@ -45,8 +71,8 @@ def sessions_frame(
             "Signed in",
             "Last active",
             "Ends",
-            "Browser",
             "Session",
+            "Browser",
         ],
     )
 
