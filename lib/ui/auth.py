@@ -17,13 +17,12 @@ import re
 import secrets as pysecrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from lib.db import safe_url
 from lib.settings import Settings
 from lib.staff.accounts import (
     DEMO_ACCOUNTS,
@@ -51,14 +50,24 @@ from lib.staff.sessions import (
     sso_secret,
 )
 from lib.ui.sessions.cookie import drop_cookie, write_cookie
-from lib.ui.sessions.store import get_session_store
+from lib.ui.sessions.tab import (
+    SIGNED_OUT,
+    browser_client,
+    end_in_this_tab,
+    ended_words,
+    forget_sign_in,
+    max_age,
+    session_store,
+    show_ended_notice,
+    signed_in,
+    still_signed_in,
+)
 from lib.ui.state import (
     SK_DROP_COOKIE,
     SK_REQUESTED_PAGE,
     SK_SESSION,
     SK_SESSION_COOKIE,
     SK_SESSION_ENDED,
-    SK_SESSION_TOUCHED,
     SK_STAFF,
 )
 
@@ -68,9 +77,6 @@ SignOutHook = Callable[[StaffMember], None]
 # The address of the sign-in screen when no page was asked for.
 SIGN_IN_PATH = "sign-in"
 _URL_PATH = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-# Keys streamlit-authenticator keeps in session state; cleared at sign-out so its form returns.
-_AUTHENTICATOR_KEYS = ("authentication_status", "username", "name", "email", "roles")
-SIGNED_OUT = "You have signed out."
 
 
 @st.cache_resource
@@ -125,103 +131,6 @@ def _sso_provider(secrets: Mapping[str, Any]) -> str | None:
     return named[0] if named else None
 
 
-# -- sessions ---------------------------------------------------------------------------------
-
-
-def session_store(settings: Settings) -> SessionStore:
-    """The session store, or a message in words and a stopped run when it cannot be opened."""
-    try:
-        return get_session_store(settings.database_url_or_default)
-    except Exception as exc:  # any driver error: nobody can be signed in without it
-        st.error(
-            f"The session store ({safe_url(settings.database_url_or_default)}) cannot be "
-            f"opened ({type(exc).__name__}), so nobody can sign in. Check DATABASE_URL or the "
-            "data directory, then reload.",
-            icon=":material/database:",
-        )
-        st.stop()
-        raise  # unreachable: st.stop() raises
-
-
-def _max_age(config: StaffConfig) -> timedelta:
-    return timedelta(hours=config.max_session_hours)
-
-
-def max_session_age(secrets: Mapping[str, Any]) -> timedelta:
-    """How long a session lasts after its sign-in (``[staff] max_session_hours``)."""
-    return _max_age(load_staff_config(secrets))
-
-
-def _ended_words(check: SessionCheck) -> str:
-    if check.state is SessionState.EXPIRED:
-        return "Your session has expired; sign in again."
-    session = check.session
-    if check.state is SessionState.REVOKED and session is not None:
-        if session.revoked_by == session.email:
-            return "You signed out (in this or another tab or window); sign in again."
-        return "An admin ended your session; sign in again."
-    return "Your session has ended; sign in again."
-
-
-def _forget_sign_in() -> None:
-    for key in (SK_STAFF, SK_SESSION, SK_SESSION_COOKIE, SK_SESSION_TOUCHED):
-        st.session_state.pop(key, None)
-    for key in _AUTHENTICATOR_KEYS:
-        st.session_state.pop(key, None)
-
-
-def _end_in_this_tab(words: str) -> None:
-    _forget_sign_in()
-    st.session_state.setdefault(SK_SESSION_ENDED, words)
-    st.session_state[SK_DROP_COOKIE] = True
-
-
-def _still_signed_in(store: SessionStore, config: StaffConfig) -> StaffMember | None:
-    """This tab's staff member while their session is still valid; otherwise forget them."""
-    staff = st.session_state.get(SK_STAFF)
-    if not isinstance(staff, StaffMember):
-        return None
-    session_id = st.session_state.get(SK_SESSION)
-    check = (
-        store.check(session_id, max_age=_max_age(config))
-        if isinstance(session_id, str)
-        else SessionCheck(SessionState.UNKNOWN)
-    )
-    if not check.ok:
-        _end_in_this_tab(_ended_words(check))
-        return None
-    now = datetime.now(UTC)
-    touched = st.session_state.get(SK_SESSION_TOUCHED)
-    if not isinstance(touched, datetime) or now - touched > timedelta(minutes=1):
-        store.touch(session_id)
-        st.session_state[SK_SESSION_TOUCHED] = now
-    return staff
-
-
-def _client() -> str | None:
-    agent = st.context.headers.get("User-Agent") if st.context.headers else None
-    return str(agent) if agent else None
-
-
-def _signed_in(staff: StaffMember, session_id: str) -> StaffMember:
-    st.session_state[SK_STAFF] = staff
-    st.session_state[SK_SESSION] = session_id
-    st.session_state[SK_SESSION_TOUCHED] = datetime.now(UTC)
-    st.session_state.pop(SK_SESSION_ENDED, None)
-    st.session_state.pop(SK_DROP_COOKIE, None)
-    return staff
-
-
-def _show_ended_notice() -> None:
-    # Kept until the next sign-in: the sign-in screen reruns on its own (the password form's
-    # library component reports in), and the notice must survive that.
-    words = st.session_state.get(SK_SESSION_ENDED)
-    if words == SIGNED_OUT:
-        st.success(words, icon=":material/logout:")
-    elif words:
-        st.warning(words, icon=":material/timer_off:")
-
-
 # -- company SSO ------------------------------------------------------------------------------
 
 
@@ -235,12 +144,12 @@ def _sso_gate(
     provider = _sso_provider(secrets)
 
     def sign_in_screen(problem: str | None = None, *, again: bool = False) -> None:
-        _forget_sign_in()
+        forget_sign_in()
         _sign_in_navigation(url_paths)
         _, middle, _ = st.columns([1, 2, 1])
         with middle:
             _sign_in_header()
-            _show_ended_notice()
+            show_ended_notice()
             if problem:
                 st.error(problem)
             if again:
@@ -275,7 +184,7 @@ def _sso_gate(
         )
     secret = sso_secret(claims)
     session_id = session_id_for(secret)
-    existing = _still_signed_in(store, config)
+    existing = still_signed_in(store, config)
     if (
         existing is not None
         and st.session_state.get(SK_SESSION) == session_id
@@ -297,14 +206,14 @@ def _sso_gate(
         role=role,
         method="sso",
         signed_in_at=signed_in_at,
-        client=_client(),
+        client=browser_client(),
     )
-    session_check = store.check(session.id, max_age=_max_age(config))
+    session_check = store.check(session.id, max_age=max_age(config))
     if not session_check.ok:
         # The identity cookie of a sign-in that was ended: a copy, or a tab left open.
-        st.session_state[SK_SESSION_ENDED] = _ended_words(session_check)
+        st.session_state[SK_SESSION_ENDED] = ended_words(session_check)
         sign_in_screen()
-    staff = _signed_in(
+    staff = signed_in(
         StaffMember(
             email=email, name=name, role=role, auth_method="sso", signed_in_at=signed_in_at
         ),
@@ -392,7 +301,7 @@ def _cookie_sign_in(setup: AuthSetup, store: SessionStore) -> StaffMember | None
         return None
     secret = read_cookie(value, setup.cookie_key)
     check = (
-        store.check(session_id_for(secret), max_age=_max_age(setup.config))
+        store.check(session_id_for(secret), max_age=max_age(setup.config))
         if secret
         else SessionCheck(SessionState.UNKNOWN)
     )
@@ -401,14 +310,14 @@ def _cookie_sign_in(setup: AuthSetup, store: SessionStore) -> StaffMember | None
     if not check.ok or session is None or account is None:
         # An unreadable or unknown cookie is just "signed out"; an ended session says why.
         if check.state in (SessionState.EXPIRED, SessionState.REVOKED):
-            st.session_state.setdefault(SK_SESSION_ENDED, _ended_words(check))
+            st.session_state.setdefault(SK_SESSION_ENDED, ended_words(check))
         st.session_state[SK_DROP_COOKIE] = True
         return None
     # This is the session's first run, so Streamlit resolves the address itself (and says so
     # when this role has no such page); nothing is left for the deep-link memory to restore.
     st.session_state.pop(SK_REQUESTED_PAGE, None)
     # The role is today's, from the accounts file; the sign-in time is the session's own.
-    return _signed_in(
+    return signed_in(
         StaffMember(
             email=account.email,
             name=account.name,
@@ -424,14 +333,14 @@ def _write_pending_cookie(setup: AuthSetup, staff: StaffMember) -> None:
     value = st.session_state.get(SK_SESSION_COOKIE)
     if not isinstance(value, str):
         return
-    remaining = staff.signed_in_at + _max_age(setup.config) - datetime.now(UTC)
+    remaining = staff.signed_in_at + max_age(setup.config) - datetime.now(UTC)
     write_cookie(setup.config.cookie_name, value, max_age_s=int(remaining.total_seconds()))
 
 
 def _local_gate(
     setup: AuthSetup, store: SessionStore, on_sign_in: SignInHook, url_paths: Iterable[str]
 ) -> StaffMember:
-    staff = _still_signed_in(store, setup.config)
+    staff = still_signed_in(store, setup.config)
     if staff is None and not st.session_state.get(SK_DROP_COOKIE):
         staff = _cookie_sign_in(setup, store)
         if staff is not None:
@@ -447,7 +356,7 @@ def _local_gate(
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
         _sign_in_header()
-        _show_ended_notice()
+        show_ended_notice()
         authenticator.login(
             location="main",
             fields={
@@ -470,7 +379,7 @@ def _local_gate(
         st.stop()
     account = _account_named(setup, str(st.session_state.get("username") or ""))
     if account is None:
-        _forget_sign_in()
+        forget_sign_in()
         st.stop()
     assert account is not None
     secret = new_secret()
@@ -481,9 +390,9 @@ def _local_gate(
         name=account.name,
         role=account.role,
         method=method,
-        client=_client(),
+        client=browser_client(),
     )
-    staff = _signed_in(
+    staff = signed_in(
         StaffMember(
             email=account.email,
             name=account.name,
@@ -511,7 +420,7 @@ def sign_out(settings: Settings, secrets: Mapping[str, Any], on_sign_out: SignOu
         session_store(settings).revoke(session_id, by=staff.email, reason="signed out")
     if isinstance(staff, StaffMember):
         on_sign_out(staff)
-    _end_in_this_tab(SIGNED_OUT)
+    end_in_this_tab(SIGNED_OUT)
     st.session_state[SK_SESSION_ENDED] = SIGNED_OUT
     if auth_setup(settings, secrets).sso:
         st.logout()
