@@ -21,7 +21,6 @@ settings = get_settings()
 # Starts the embedded sandbox on the first run of the process when no API key is set.
 get_backend(settings)
 remember_requested_page()
-staff: StaffMember = require_staff(settings, read_secrets(), on_sign_in=record_sign_in)
 
 # A page left out of this dict cannot be reached even by URL ("Page not found").
 pages: dict[str, list[st.Page]] = {
@@ -37,10 +36,17 @@ pages: dict[str, list[st.Page]] = {
         st.Page("pages/status.py", title="Status", icon=":material/monitor_heart:"),
     ],
 }
+audit_page = st.Page("pages/audit.py", title="Audit log", icon=":material/policy:")
+# Signed out, the sign-in screen stands in for every page's address (and shows no menu).
+staff: StaffMember = require_staff(
+    settings,
+    read_secrets(),
+    on_sign_in=record_sign_in,
+    url_paths=[page.url_path for section in pages.values() for page in section]
+    + [audit_page.url_path],
+)
 if staff.can(Action.READ_AUDIT):
-    pages["Workspace"].insert(
-        1, st.Page("pages/audit.py", title="Audit log", icon=":material/policy:")
-    )
+    pages["Workspace"].insert(1, audit_page)
 
 current = st.navigation(pages)
 restore_requested_page([page for section in pages.values() for page in section], current)

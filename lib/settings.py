@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from lib.loopback import is_loopback_url
 from lib.presets.api_version import DEFAULT_API_VERSION, ApiVersion, parse_api_version
 from lib.recall.regions import REGIONS
 
@@ -129,14 +130,26 @@ class Settings(BaseModel):
 
     @property
     def mode(self) -> Literal["sandbox", "live"]:
+        return "live" if self.has_api_key or self.remote_sandbox_url else "sandbox"
+
+    @property
+    def has_api_key(self) -> bool:
         key = self.recall_api_key.get_secret_value() if self.recall_api_key else ""
-        return "live" if key.strip() else "sandbox"
+        return bool(key.strip())
+
+    @property
+    def remote_sandbox_url(self) -> str | None:
+        """A "sandbox" URL that is not on this machine: some real Recall, so live mode."""
+        url = self.sandbox.base_url
+        return url.rstrip("/") if url and not is_loopback_url(url) else None
 
     @property
     def live_base_url(self) -> str:
         """Recall's base URL in live mode (the sandbox's comes from the running emulator)."""
         if self.recall_base_url:
             return self.recall_base_url.rstrip("/")
+        if self.remote_sandbox_url and not self.has_api_key:
+            return self.remote_sandbox_url
         return REGIONS[self.recall_region]
 
     @property

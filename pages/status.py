@@ -5,7 +5,10 @@ import streamlit as st
 
 from lib.staff import Action
 from lib.ui.audit_display import display_zone
+from lib.ui.backend import read_secrets
 from lib.ui.page import start_page
+from lib.ui.sessions.admin import render_staff_sessions
+from lib.ui.sessions.tab import max_session_age, session_store
 from lib.ui.state import SK_STATUS_CHECK_AGAIN
 from lib.ui.status_checks import describe_target, forget_ping, get_ping
 from lib.ui.status_view import render_audit_store, render_limits, render_overview, render_recall
@@ -31,3 +34,5 @@ render_limits(ctx.client)
 chain = render_audit_store(ctx.audit, ctx.settings, zone, can_open_log=ctx.can(Action.READ_AUDIT))
 with overview:
     render_overview(target, ping, chain, version())
+if ctx.can(Action.MANAGE_STAFF_SESSIONS):
+    render_staff_sessions(ctx, session_store(ctx.settings), max_session_age(read_secrets()), zone)

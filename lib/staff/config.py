@@ -87,7 +87,8 @@ def startup_problems(
         )
     if config.demo_accounts and mode == "live":
         problems.append(
-            "Demo staff accounts are switched on while a real Recall API key is configured. "
+            "Demo staff accounts are switched on while the console talks to a real Recall (an "
+            "API key is configured, or the sandbox URL is not a loopback address). "
             "Remove demo_accounts from [staff]; demo accounts exist only in sandbox mode."
         )
     if not sso:

@@ -2,14 +2,22 @@
 
 Returns the signed-in ``StaffMember`` or stops the run after drawing the sign-in screen. Roles come
 from our own configuration, never from anything the browser can set.
+
+Every sign-in is a server-side session (``lib.staff.sessions``) in the console's database, checked
+on every run: its age counts from the real sign-in (a password, or a new SSO identity), signing out
+revokes it for every tab and replica, and an admin can revoke it. Local accounts keep the session
+in a cookie of our own (a random secret signed with ``[staff] cookie_key``);
+streamlit-authenticator only checks the password, its own cookie (a token that cannot be revoked)
+is switched off. Any cookie that does not verify is simply "signed out".
 """
 
 from __future__ import annotations
 
+import re
 import secrets as pysecrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +30,7 @@ from lib.staff.accounts import (
     LocalAccount,
     authenticator_credentials,
     load_accounts,
+    username_for,
 )
 from lib.staff.config import (
     StaffConfig,
@@ -31,10 +40,44 @@ from lib.staff.config import (
     startup_problems,
 )
 from lib.staff.identity import StaffMember, check_sso_claims, role_for
-from lib.ui.state import SK_AUTHENTICATOR, SK_STAFF
+from lib.staff.sessions import (
+    SessionCheck,
+    SessionState,
+    SessionStore,
+    new_secret,
+    read_cookie,
+    session_id_for,
+    sign_cookie,
+    sso_secret,
+)
+from lib.ui.sessions.cookie import drop_cookie, write_cookie
+from lib.ui.sessions.tab import (
+    SIGNED_OUT,
+    browser_client,
+    end_in_this_tab,
+    ended_words,
+    forget_sign_in,
+    max_age,
+    session_store,
+    show_ended_notice,
+    signed_in,
+    still_signed_in,
+)
+from lib.ui.state import (
+    SK_DROP_COOKIE,
+    SK_REQUESTED_PAGE,
+    SK_SESSION,
+    SK_SESSION_COOKIE,
+    SK_SESSION_ENDED,
+    SK_STAFF,
+)
 
 SignInHook = Callable[[StaffMember, str], None]
 SignOutHook = Callable[[StaffMember], None]
+
+# The address of the sign-in screen when no page was asked for.
+SIGN_IN_PATH = "sign-in"
+_URL_PATH = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 
 @st.cache_resource
@@ -63,9 +106,22 @@ def _sign_in_header() -> None:
     )
 
 
-def _expired(staff: StaffMember, config: StaffConfig) -> bool:
-    age = datetime.now(UTC) - staff.signed_in_at
-    return age > timedelta(hours=config.max_session_hours)
+def _sign_in_page() -> None:
+    """Stands in for every page while signed out; the gate draws the sign-in screen itself."""
+
+
+def _sign_in_navigation(url_paths: Iterable[str]) -> None:
+    """Register the sign-in screen under every page's address with the menu hidden.
+
+    No page of the last role is left in the sidebar, and a deep link keeps its address and query
+    until the real page takes over after sign-in (the same address is the same page).
+    """
+    requested = st.session_state.get(SK_REQUESTED_PAGE)
+    wanted = [*url_paths, requested[0] if requested else ""]
+    paths = [p for p in dict.fromkeys(wanted) if p != SIGN_IN_PATH and _URL_PATH.match(p)]
+    pages = [st.Page(_sign_in_page, title="Sign in", url_path=SIGN_IN_PATH, default=True)]
+    pages += [st.Page(_sign_in_page, title="Sign in", url_path=path) for path in paths]
+    st.navigation(pages, position="hidden")
 
 
 def _sso_provider(secrets: Mapping[str, Any]) -> str | None:
@@ -76,18 +132,35 @@ def _sso_provider(secrets: Mapping[str, Any]) -> str | None:
     return named[0] if named else None
 
 
+# -- company SSO ------------------------------------------------------------------------------
+
+
 def _sso_gate(
-    config: StaffConfig, secrets: Mapping[str, Any], on_sign_in: SignInHook
+    config: StaffConfig,
+    secrets: Mapping[str, Any],
+    store: SessionStore,
+    on_sign_in: SignInHook,
+    url_paths: Iterable[str],
 ) -> StaffMember:
     provider = _sso_provider(secrets)
-    if not st.user.is_logged_in:
-        st.session_state.pop(SK_STAFF, None)
+
+    def sign_in_screen(problem: str | None = None, *, again: bool = False) -> None:
+        forget_sign_in()
+        _sign_in_navigation(url_paths)
         _, middle, _ = st.columns([1, 2, 1])
         with middle:
             _sign_in_header()
-            if st.button("Sign in with company SSO", type="primary", icon=":material/login:"):
+            show_ended_notice()
+            if problem:
+                st.error(problem)
+            if again:
+                st.button("Sign in again", on_click=st.logout, icon=":material/logout:")
+            elif st.button("Sign in with company SSO", type="primary", icon=":material/login:"):
                 st.login(provider) if provider else st.login()
         st.stop()
+
+    if not st.user.is_logged_in:
+        sign_in_screen()
     claims = st.user.to_dict()
     check = check_sso_claims(
         claims, allowed_domains=config.allowed_domains, max_session_hours=config.max_session_hours
@@ -104,19 +177,20 @@ def _sso_gate(
             groups=[str(g) for g in groups] if isinstance(groups, list) else [],
         )
     if not check.ok or role is None:
-        st.session_state.pop(SK_STAFF, None)
-        _, middle, _ = st.columns([1, 2, 1])
-        with middle:
-            _sign_in_header()
-            st.error(
-                check.problem
-                or f"You are signed in as {email}, but no console role is configured for you. "
-                "Ask an admin to add you to the [staff] roles."
-            )
-            st.button("Sign in again", on_click=st.logout, icon=":material/logout:")
-        st.stop()
-    existing = st.session_state.get(SK_STAFF)
-    if isinstance(existing, StaffMember) and existing.email == email and existing.role == role:
+        sign_in_screen(
+            check.problem
+            or f"You are signed in as {email}, but no console role is configured for you. "
+            "Ask an admin to add you to the [staff] roles.",
+            again=True,
+        )
+    secret = sso_secret(claims)
+    session_id = session_id_for(secret)
+    existing = still_signed_in(store, config)
+    if (
+        existing is not None
+        and st.session_state.get(SK_SESSION) == session_id
+        and (existing.email, existing.role) == (email, role)
+    ):
         return existing
     issued = claims.get("iat")
     signed_in_at = (
@@ -124,16 +198,33 @@ def _sso_gate(
         if isinstance(issued, int | float)
         else datetime.now(UTC)
     )
-    staff = StaffMember(
+    name = str(claims.get("name") or email)
+    assert role is not None
+    session = store.start(
+        secret,
         email=email,
-        name=str(claims.get("name") or email),
+        name=name,
         role=role,
-        auth_method="sso",
+        method="sso",
         signed_in_at=signed_in_at,
+        client=browser_client(),
     )
-    st.session_state[SK_STAFF] = staff
+    session_check = store.check(session.id, max_age=max_age(config))
+    if not session_check.ok:
+        # The identity cookie of a sign-in that was ended: a copy, or a tab left open.
+        st.session_state[SK_SESSION_ENDED] = ended_words(session_check)
+        sign_in_screen()
+    staff = signed_in(
+        StaffMember(
+            email=email, name=name, role=role, auth_method="sso", signed_in_at=signed_in_at
+        ),
+        session.id,
+    )
     on_sign_in(staff, "sso")
     return staff
+
+
+# -- local accounts ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -160,108 +251,182 @@ def auth_setup(settings: Settings, secrets: Mapping[str, Any]) -> AuthSetup:
     return AuthSetup(config, sso, demo, tuple(accounts), key, tuple(problems))
 
 
+class _NoLibraryCookie:
+    """Stands in for streamlit-authenticator's cookie controller: the console keeps its own,
+    revocable session cookie, and the library's (a JWT it decodes from whatever the browser
+    sends) is neither read nor written."""
+
+    def get_cookie(self) -> None:
+        return None
+
+    def set_cookie(self) -> None:
+        return None
+
+    def delete_cookie(self) -> None:
+        return None
+
+
 def _authenticator(setup: AuthSetup) -> Any:
     import streamlit_authenticator as stauth  # heavy import, only for local accounts
 
-    return stauth.Authenticate(
+    authenticator = stauth.Authenticate(
         authenticator_credentials(list(setup.accounts)),
-        cookie_name=setup.config.cookie_name,
+        cookie_name=f"{setup.config.cookie_name}_unused",
         cookie_key=setup.cookie_key,
-        cookie_expiry_days=setup.config.max_session_hours / 24,
+        cookie_expiry_days=0,
         auto_hash=False,
+        # The library waits before every form for its own cookie, which is not used here.
+        login_sleep_time=0,
+    )
+    authenticator.cookie_controller = _NoLibraryCookie()
+    return authenticator
+
+
+def _account_named(setup: AuthSetup, username: str) -> LocalAccount | None:
+    return next((a for a in setup.accounts if a.username == username), None)
+
+
+def _account_with_email(setup: AuthSetup, email: str) -> LocalAccount | None:
+    wanted = username_for(email)
+    return next((a for a in setup.accounts if username_for(a.email) == wanted), None)
+
+
+def _method(setup: AuthSetup, account: LocalAccount) -> str:
+    return "demo" if setup.demo and account in DEMO_ACCOUNTS else "local"
+
+
+def _cookie_sign_in(setup: AuthSetup, store: SessionStore) -> StaffMember | None:
+    """A new tab or a reload: the session named by this browser's sign-in cookie, if valid."""
+    value = st.context.cookies.get(setup.config.cookie_name) if st.context.cookies else None
+    if value is None:
+        return None
+    secret = read_cookie(value, setup.cookie_key)
+    check = (
+        store.check(session_id_for(secret), max_age=max_age(setup.config))
+        if secret
+        else SessionCheck(SessionState.UNKNOWN)
+    )
+    session = check.session
+    account = _account_with_email(setup, session.email) if session is not None else None
+    if not check.ok or session is None or account is None:
+        # An unreadable or unknown cookie is just "signed out"; an ended session says why.
+        if check.state in (SessionState.EXPIRED, SessionState.REVOKED):
+            st.session_state.setdefault(SK_SESSION_ENDED, ended_words(check))
+        st.session_state[SK_DROP_COOKIE] = True
+        return None
+    # This is the session's first run, so Streamlit resolves the address itself (and says so
+    # when this role has no such page); nothing is left for the deep-link memory to restore.
+    st.session_state.pop(SK_REQUESTED_PAGE, None)
+    # The role is today's, from the accounts file; the sign-in time is the session's own.
+    return signed_in(
+        StaffMember(
+            email=account.email,
+            name=account.name,
+            role=account.role,
+            auth_method="demo" if _method(setup, account) == "demo" else "local",
+            signed_in_at=session.signed_in_at,
+        ),
+        session.id,
     )
 
 
-def _local_gate(setup: AuthSetup, on_sign_in: SignInHook) -> StaffMember:
-    authenticator = _authenticator(setup)
-    # Its cookie component may be drawn once per run; sign-out on a page reuses this one.
-    st.session_state[SK_AUTHENTICATOR] = authenticator
-    staff = st.session_state.get(SK_STAFF)
-    if isinstance(staff, StaffMember) and not _expired(staff, setup.config):
+def _write_pending_cookie(setup: AuthSetup, staff: StaffMember) -> None:
+    value = st.session_state.get(SK_SESSION_COOKIE)
+    if not isinstance(value, str):
+        return
+    remaining = staff.signed_in_at + max_age(setup.config) - datetime.now(UTC)
+    write_cookie(setup.config.cookie_name, value, max_age_s=int(remaining.total_seconds()))
+
+
+def _local_gate(
+    setup: AuthSetup, store: SessionStore, on_sign_in: SignInHook, url_paths: Iterable[str]
+) -> StaffMember:
+    staff = still_signed_in(store, setup.config)
+    if staff is None and not st.session_state.get(SK_DROP_COOKIE):
+        staff = _cookie_sign_in(setup, store)
+        if staff is not None:
+            on_sign_in(staff, "cookie")
+    if staff is not None:
+        _write_pending_cookie(setup, staff)
         return staff
-    if isinstance(staff, StaffMember):
-        st.session_state.pop(SK_STAFF, None)
-        authenticator.logout(location="unrendered")
-        st.warning("Your session has expired; sign in again.")
-    form_area = st.empty()
-    with form_area.container():
-        _, middle, _ = st.columns([1, 2, 1])
-        with middle:
-            _sign_in_header()
-            authenticator.login(
-                location="main",
-                fields={
-                    "Form name": "Sign in",
-                    "Username": "Username or email",
-                    "Password": "Password",
-                    "Login": "Sign in",
-                },
+
+    _sign_in_navigation(url_paths)
+    if st.session_state.get(SK_DROP_COOKIE):
+        drop_cookie(setup.config.cookie_name)
+    authenticator = _authenticator(setup)
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        _sign_in_header()
+        show_ended_notice()
+        authenticator.login(
+            location="main",
+            fields={
+                "Form name": "Sign in",
+                "Username": "Username or email",
+                "Password": "Password",
+                "Login": "Sign in",
+            },
+        )
+        status = st.session_state.get("authentication_status")
+        if status is False:
+            st.error("That email and password do not match a staff account.")
+        if setup.demo:
+            st.info(
+                "Sandbox mode: sign in with a demo account — `viewer`, `editor` or `admin` "
+                "(passwords in the README).",
+                icon=":material/science:",
             )
-            status = st.session_state.get("authentication_status")
-            if status is False:
-                st.error("That email and password do not match a staff account.")
-            if setup.demo:
-                st.info(
-                    "Sandbox mode: sign in with a demo account — `viewer`, `editor` or `admin` "
-                    "(passwords in the README).",
-                    icon=":material/science:",
-                )
     if status is not True:
         st.stop()
-    username = str(st.session_state.get("username") or "")
-    account = next((a for a in setup.accounts if a.username == username), None)
+    account = _account_named(setup, str(st.session_state.get("username") or ""))
     if account is None:
-        authenticator.logout(location="unrendered")
+        forget_sign_in()
         st.stop()
-    staff = StaffMember(
+    assert account is not None
+    secret = new_secret()
+    method = _method(setup, account)
+    session = store.start(
+        secret,
         email=account.email,
         name=account.name,
         role=account.role,
-        auth_method="demo" if setup.demo and account in DEMO_ACCOUNTS else "local",
-        signed_in_at=datetime.now(UTC),
+        method=method,
+        client=browser_client(),
     )
-    st.session_state[SK_STAFF] = staff
-    on_sign_in(staff, staff.auth_method)
-    # Carry on in this run instead of st.rerun(): the browser must still receive the component
-    # that stores the sign-in cookie, or a reload would ask for the password again.
-    form_area.empty()
-    _store_sign_in_cookie(authenticator)
-    return staff
-
-
-def _store_sign_in_cookie(authenticator: Any) -> None:
-    """Set the re-authentication cookie outside the (now removed) sign-in form.
-
-    streamlit-authenticator draws its cookie writer inside the form; once the form is cleared
-    that writer never runs, so the same signed token is written again here.
-    """
-    model = authenticator.cookie_controller.cookie_model
-    if not model.cookie_expiry_days:
-        return
-    model.exp_date = model._set_exp_date()
-    model.cookie_manager.set(
-        model.cookie_name,
-        model._token_encode(),
-        expires_at=datetime.now() + timedelta(days=model.cookie_expiry_days),
-        key="console-sign-in-cookie",
+    staff = signed_in(
+        StaffMember(
+            email=account.email,
+            name=account.name,
+            role=account.role,
+            auth_method="demo" if method == "demo" else "local",
+            signed_in_at=session.signed_in_at,
+        ),
+        session.id,
     )
+    st.session_state[SK_SESSION_COOKIE] = sign_cookie(secret, setup.cookie_key)
+    on_sign_in(staff, method)
+    # The next run draws the page itself (the same address is the same page) and the cookie.
+    st.rerun()
+    return staff  # unreachable: st.rerun() raises
+
+
+# -- the gate and sign-out --------------------------------------------------------------------
 
 
 def sign_out(settings: Settings, secrets: Mapping[str, Any], on_sign_out: SignOutHook) -> None:
-    """End the staff member's session: audit, forget the identity, drop the sign-in cookie."""
-    staff = st.session_state.pop(SK_STAFF, None)
+    """End the staff member's session everywhere: revoke it, audit, forget it in this tab."""
+    staff = st.session_state.get(SK_STAFF)
+    session_id = st.session_state.get(SK_SESSION)
+    if isinstance(staff, StaffMember) and isinstance(session_id, str):
+        session_store(settings).revoke(session_id, by=staff.email, reason="signed out")
     if isinstance(staff, StaffMember):
         on_sign_out(staff)
-    setup = auth_setup(settings, secrets)
-    if setup.sso:
+    end_in_this_tab(SIGNED_OUT)
+    st.session_state[SK_SESSION_ENDED] = SIGNED_OUT
+    if auth_setup(settings, secrets).sso:
         st.logout()
         return
-    authenticator = st.session_state.get(SK_AUTHENTICATOR) or _authenticator(setup)
-    authenticator.logout(location="unrendered")
-    # No st.rerun() here: the browser must still run the component that deletes the cookie.
-    st.success("You have signed out.", icon=":material/logout:")
-    st.button("Sign in again", icon=":material/login:", key="console.sign_in_again")
-    st.stop()
+    st.rerun()
 
 
 def require_staff(
@@ -269,13 +434,20 @@ def require_staff(
     secrets: Mapping[str, Any],
     *,
     on_sign_in: SignInHook,
+    url_paths: Iterable[str] = (),
 ) -> StaffMember:
-    """The signed-in staff member; draws the sign-in screen and stops the run otherwise."""
+    """The signed-in staff member; draws the sign-in screen and stops the run otherwise.
+
+    ``url_paths`` are the addresses of the console's pages, so that the sign-in screen can stand
+    in for any of them without a "page not found".
+    """
     setup = auth_setup(settings, secrets)
     key = settings.audit_key.get_secret_value() if settings.audit_key else None
     problems = [*setup.problems, *audit_key_problems(key, mode=settings.mode)]
     if problems:
         _refuse_to_start(problems)
+    store = session_store(settings)
+    paths = list(url_paths)
     if setup.sso:
-        return _sso_gate(setup.config, secrets, on_sign_in)
-    return _local_gate(setup, on_sign_in)
+        return _sso_gate(setup.config, secrets, store, on_sign_in, paths)
+    return _local_gate(setup, store, on_sign_in, paths)

@@ -66,14 +66,21 @@ def _embedded_sandbox(
 
 def get_backend(settings: Settings) -> Backend:
     if settings.mode == "live":
-        assert settings.recall_api_key is not None
+        # Live without a Recall key: the sandbox settings named a host off this machine, so it
+        # is treated as the real Recall it may well be, with the key given beside it.
+        api_key = (
+            settings.recall_api_key
+            if settings.has_api_key and settings.recall_api_key is not None
+            else settings.sandbox.api_key or SecretStr("")
+        )
+        named_by_url = settings.recall_base_url or not settings.has_api_key
         return Backend(
             mode="live",
             base_url=settings.live_base_url,
-            api_key=settings.recall_api_key,
-            label=f"Recall {settings.recall_region}"
-            if not settings.recall_base_url
-            else f"Recall at {settings.live_base_url}",
+            api_key=api_key,
+            label=f"Recall at {settings.live_base_url}"
+            if named_by_url
+            else f"Recall {settings.recall_region}",
         )
     sandbox = settings.sandbox
     if sandbox.base_url:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from lib.actions import Actions
 from lib.audit import AuditKey, AuditKeyError, AuditStore, NewEvent, resolve_audit_key
@@ -65,8 +66,25 @@ def audit_store_for(settings: Settings) -> AuditStore:
     return get_audit_store(settings.database_url_or_default, audit_key_for(settings))
 
 
+def _leave_pages_directory_mode() -> None:
+    """Run this page again through the entrypoint's sign-in gate and navigation.
+
+    Until some run of the process calls ``st.navigation``, Streamlit serves ``/<page>`` in its
+    older multipage mode: the file from ``pages/`` runs on its own, skipping ``app.py`` (so a
+    deep link to a freshly started console showed the bare file list and no sign-in form).
+    Leaving that mode is exactly what ``st.navigation`` does; the rerun keeps the address. Only
+    needed while nobody is signed in in this tab: that mode ends at the first run of a process.
+    """
+    if PagesManager.uses_pages_directory and not isinstance(
+        st.session_state.get(SK_STAFF), StaffMember
+    ):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_context() -> PageContext:
     """The context for a page; stops the run if nobody is signed in (the entrypoint signs in)."""
+    _leave_pages_directory_mode()
     staff = st.session_state.get(SK_STAFF)
     if not isinstance(staff, StaffMember):
         st.error("Sign in to use the console.")

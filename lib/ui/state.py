@@ -6,6 +6,18 @@ SK_DISPLAY_TZ = "console.display_tz"
 SK_VIEW_AS = "console.view_as"
 SK_VIEW_AS_NOTICE = "console.view_as_notice"
 SK_AUTHENTICATOR = "console.authenticator"
+# The server-side session of the signed-in staff member (lib.staff.sessions), the signed cookie
+# this browser still has to store, when the session was last noted as used, and what the sign-in
+# page says about a session that ended (signed out, expired, revoked).
+SK_SESSION = "console.session_id"
+SK_SESSION_COOKIE = "console.session_cookie"
+SK_SESSION_TOUCHED = "console.session_touched"
+SK_SESSION_ENDED = "console.session_ended"
+SK_DROP_COOKIE = "console.drop_cookie"
+# Status page, admins: the staff-sessions form and the message after ending sessions.
+SK_SESSIONS_CHOSEN = "status.sessions.chosen"
+SK_SESSIONS_REASON = "status.sessions.reason"
+SK_SESSIONS_NOTICE = "status.sessions.notice"
 SK_PENDING_OVERRIDES = "account.pending_overrides"
 # Per user and meeting: the override Recall had when the pending edit was made.
 SK_PENDING_OVERRIDES_FROM = "account.pending_overrides_from"

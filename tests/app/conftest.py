@@ -1,7 +1,8 @@
 """AppTest fixtures: the real entrypoint against a private sandbox, signed in as a role.
 
-Signing in is tested on its own (test_signin.py); page tests start signed in by putting the
-staff identity where the sign-in gate keeps it, exactly as a completed sign-in leaves it.
+Signing in is tested on its own (test_shell.py, test_signin_*.py); page tests start signed in by
+recording a staff session in the console's database and putting the staff identity and that
+session where the sign-in gate keeps them, exactly as a completed sign-in leaves them.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.sandbox.server import RunningSandbox
+from lib.settings import load_settings
 from lib.staff import Role, StaffMember
-from lib.ui.state import SK_STAFF
+from lib.staff.sessions import SessionStore, new_secret
+from lib.ui.state import SK_SESSION, SK_STAFF
 
 REPO = Path(__file__).resolve().parents[2]
 APP_TIMEOUT = 60
@@ -32,6 +35,23 @@ STAFF = {
         "admin@console.example", "Ada Admin", Role.ADMIN, "demo", datetime.now(UTC)
     ),
 }
+
+
+def start_session(at: AppTest, staff: StaffMember, secrets: dict[str, Any]) -> str:
+    """Sign ``staff`` in on ``at`` as a completed sign-in does; returns the session id."""
+    url = load_settings(secrets=secrets, env={}).database_url_or_default
+    with SessionStore(url) as store:
+        session = store.start(
+            new_secret(),
+            email=staff.email,
+            name=staff.name,
+            role=staff.role,
+            method=staff.auth_method,
+            signed_in_at=staff.signed_in_at,
+        )
+    at.session_state[SK_STAFF] = staff
+    at.session_state[SK_SESSION] = session.id
+    return session.id
 
 
 def console_secrets(running: RunningSandbox, data_dir: Path, **extra: Any) -> dict[str, Any]:
@@ -69,10 +89,11 @@ def console_app(
 
     def _make(role: Role | None = Role.VIEWER, **secrets: Any) -> AppTest:
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=APP_TIMEOUT)
-        for section, values in console_secrets(app_sandbox, data_dir, **secrets).items():
+        all_secrets = console_secrets(app_sandbox, data_dir, **secrets)
+        for section, values in all_secrets.items():
             at.secrets[section] = values
         if role is not None:
-            at.session_state[SK_STAFF] = STAFF[role]
+            start_session(at, STAFF[role], all_secrets)
         return at
 
     return _make

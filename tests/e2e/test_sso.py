@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from oidc_provider_mock import User, run_server_in_thread
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Console, free_port, start_console, stop_console, wait_for_app_run
 
@@ -128,3 +128,28 @@ def test_an_expired_session_is_sent_back_to_sign_in(tmp_path: Path, oidc_port: i
         expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     finally:
         stop_console(console)
+
+
+def test_a_copied_identity_cookie_signs_nobody_in_after_sign_out(
+    sso_console: Console, page: Page, browser: Browser
+):
+    sso_sign_in(page, sso_console, STAFF_EMAIL)
+    expect(page.get_by_text("Role: Editor")).to_be_visible(timeout=20_000)
+    copied = page.context.cookies()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/oauth2/end_session**", timeout=30_000)
+
+    other = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        other.add_cookies(copied)
+        replay = other.new_page()
+        replay.goto(sso_console.url)
+        wait_for_app_run(replay)
+        expect(replay.get_by_role("button", name="Sign in with company SSO")).to_be_visible(
+            timeout=20_000
+        )
+        expect(replay.get_by_text("You signed out")).to_be_visible()
+        expect(replay.get_by_role("button", name="Sign out")).to_have_count(0)
+        expect(replay.get_by_text("Alice Support")).to_have_count(0)
+    finally:
+        other.close()

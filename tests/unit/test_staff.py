@@ -39,6 +39,7 @@ EXPECTED_MINIMUM = {
     "manage_preset": "admin",
     "read_audit": "admin",
     "export_audit": "admin",
+    "manage_staff_sessions": "admin",
 }
 ORDER = ["viewer", "editor", "admin"]
 
