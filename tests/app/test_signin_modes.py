@@ -30,6 +30,7 @@ def test_a_region_url_named_as_the_sandbox_refuses_the_demo_accounts(console_app
         None,
         sandbox={"base_url": REGION_URL, "api_key": "rk_real_workspace_key"},
         staff={"cookie_key": "k" * 48, "credentials_file": str(credentials)},
+        console={"audit_key": "a" * 48},  # live mode needs its own audit key
     ).run()
     assert not at.exception
     assert "Sandbox mode" not in texts(at)
