@@ -106,8 +106,13 @@ def test_write_endpoints_against_a_private_sandbox(make_sandbox: Factory) -> Non
         # The whole object, as Recall documents: flags missing from it would become false.
         flags = {
             name: getattr(before.preferences, name)
-            for name in ("record_non_host", "record_external", "record_internal")
-            + ("record_confirmed", "record_only_host")
+            for name in (
+                "record_non_host",
+                "record_external",
+                "record_internal",
+                "record_confirmed",
+                "record_only_host",
+            )
         }
         updated = client.update_preferences(
             user_id,
