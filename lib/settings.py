@@ -249,7 +249,16 @@ def load_settings(
             sandbox[dotted.removeprefix("sandbox.")] = raw
         else:
             values[_FIELD_FOR_PATH[dotted]] = raw
-    values["sandbox"] = SandboxSettings(**sandbox)
+    try:
+        values["sandbox"] = SandboxSettings(**sandbox)
+    except ValueError as exc:
+        # As below: locations and reasons only, never the values (the section holds a key).
+        problems = getattr(exc, "errors", lambda: [])()
+        shown = "; ".join(
+            f"sandbox.{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
+            for err in problems
+        )
+        raise SettingsError(f"invalid settings: {shown or 'unreadable values'}") from None
     try:
         return Settings(**values)
     except ValueError as exc:

@@ -17,7 +17,7 @@ from lib.sandbox import bad_rows
 from lib.sandbox.__main__ import parse_args, switch_values
 from lib.sandbox.clock import ManualClock
 from lib.sandbox.config import SWITCHES, SandboxConfig
-from lib.settings import SANDBOX_SWITCHES, load_settings
+from lib.settings import SANDBOX_SWITCHES, SettingsError, load_settings
 
 API = "/api/v1/calendar"
 ANCHOR = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
@@ -552,3 +552,14 @@ def test_console_settings_pass_every_switch_through() -> None:
         "dedup_key": "link-only",
     }
     assert load_settings(secrets={}, env={}).sandbox.switches() == SandboxConfig().switches()
+
+
+def test_a_bad_switch_in_the_settings_is_named_without_echoing_values() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(
+            secrets={"sandbox": {"base_preferences": "both-ways", "api_key": "k-123"}},
+            env={"CONSOLE_SANDBOX_HORIZON_DAYS": "400"},
+        )
+    message = str(refused.value)
+    assert "sandbox.base_preferences" in message and "sandbox.horizon_days" in message
+    assert "both-ways" not in message and "400" not in message and "k-123" not in message
