@@ -36,6 +36,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--rate-limit-scale", type=float, default=1.0)
+    parser.add_argument(
+        "--bot-api-shape",
+        choices=("v1.11", "v1.10"),
+        default="v1.11",
+        help="answer the Bot API in the current shape or the legacy v1.10 one",
+    )
     args = parser.parse_args(argv)
     if args.users < 1:
         parser.error("--users must be at least 1")
@@ -57,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency_ms=args.latency_ms,
         fault_rate=args.fault_rate,
         rate_limit_scale=args.rate_limit_scale,
+        bot_api_shape=args.bot_api_shape,
     )
     try:
         sock = bind_socket(args.host, args.port)

@@ -46,3 +46,5 @@ class SandboxConfig:
     heavy_user_meetings: int = 2000
     # Recall's WAF answers a GET that carries a body (even ``null``) with an HTML 403.
     reject_get_with_body: bool = True
+    # Bot API answers in the current shape ("v1.11") or the legacy one ("v1.10").
+    bot_api_shape: str = "v1.11"

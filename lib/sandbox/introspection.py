@@ -54,6 +54,8 @@ def _settings_changes(body: dict[str, Any]) -> dict[str, Any]:
     for key, value in body.items():
         if key in bounds:
             field_problems = _number(value, *bounds[key])
+        elif key == "bot_api_shape":
+            field_problems = [] if value in ("v1.11", "v1.10") else ['Expected "v1.11" or "v1.10".']
         elif key == "fault_kinds":
             if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
                 field_problems = ["Expected a list of strings."]

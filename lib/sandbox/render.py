@@ -3,7 +3,8 @@
 ``will_record`` and ``will_record_reason`` come from the console's own rules engine
 (``lib.autorecord.decide``) and are recomputed on every read, because "the meeting has ended"
 depends on the clock. ``bot_id`` adds Recall's de-duplication: one bot per real meeting per
-calendar platform within the workspace.
+calendar platform within the workspace. A meeting that has ended keeps the bot that was sent to
+it (an inference: the id is how support follows the meeting into the Bot API afterwards).
 
 Inferences where the reference is silent: an all-day event starts at 00:00 UTC of its day and has
 ``end_time: null`` (Recall does not record all-day events, and its V1 objects have no all-day
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lib.autorecord import decide
@@ -105,7 +106,18 @@ def meeting_json(
     decision = decide(body, user.preferences(), now=now, connected_email=connected_email)
     body["will_record"] = decision.record
     body["will_record_reason"] = decision.reason
-    if decision.record:
+    # A meeting that has ended keeps the bot that was sent to it: decide as of the bot's join
+    # time (2 minutes before the start), when Recall last acted on the meeting.
+    sent = decision.record or (
+        decision.rule == "ended"
+        and decide(
+            body,
+            user.preferences(),
+            now=event.start - timedelta(minutes=2),
+            connected_email=connected_email,
+        ).record
+    )
+    if sent:
         link = join_url(body)
         if link is not None:
             body["bot_id"] = bot_id_for(namespace, meeting.calendar_platform, link, event.start)

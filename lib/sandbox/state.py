@@ -43,6 +43,7 @@ class SandboxState:
         self.stats = RequestStats()
         self.oauth_codes = OAuthCodes()
         self.latency_ms = config.latency_ms
+        self.bot_api_shape = config.bot_api_shape
         self._settings_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -66,6 +67,7 @@ class SandboxState:
             "fault_kinds": list(self.faults.kinds),
             "rate_limit_scale": self.limiter.scale,
             "rate_limit_window_s": self.limiter.window_s,
+            "bot_api_shape": self.bot_api_shape,
         }
 
     def apply_settings(self, changes: dict[str, Any]) -> None:
@@ -84,6 +86,8 @@ class SandboxState:
             if "rate_limit_scale" in changes:
                 self.limiter.scale = float(changes["rate_limit_scale"])
                 self.limiter.reset()
+            if "bot_api_shape" in changes:
+                self.bot_api_shape = str(changes["bot_api_shape"])
             if "rate_limit_window_s" in changes:
                 self.limiter.window_s = float(changes["rate_limit_window_s"])
                 self.limiter.reset()
