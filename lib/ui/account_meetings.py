@@ -19,6 +19,7 @@ from lib.autorecord import decide
 from lib.recall.models import CalendarMeeting, CalendarUser
 from lib.staff import Action
 from lib.ui.account_flash import set_flash
+from lib.ui.bots import bot_failure_filter, render_what_happened
 from lib.ui.context import PageContext
 from lib.ui.data import refresh_account
 from lib.ui.state import SK_EDITOR_GENERATION, SK_PENDING_OVERRIDES, SK_PENDING_OVERRIDES_FROM
@@ -186,6 +187,7 @@ def render_meetings(
         )
         return
     shown = _filters(table, tz)
+    shown = bot_failure_filter(ctx, user_id, table, shown)
     can_edit = ctx.can(Action.CHANGE_OVERRIDE)
     pending = _pending(user_id)
     display = shown.copy()
@@ -328,6 +330,7 @@ def _details(
         if meeting is None:
             return
         row = shown.loc[chosen]
+        render_what_happened(ctx, user, meeting, tz)
         left, right = st.columns(2)
         with left:
             st.markdown(f"**{plain(meeting.title or '(no title)')}**")

@@ -39,6 +39,7 @@ EXPECTED_MINIMUM = {
     "manage_preset": "admin",
     "read_audit": "admin",
     "export_audit": "admin",
+    "find_bot": "viewer",
 }
 ORDER = ["viewer", "editor", "admin"]
 
