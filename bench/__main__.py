@@ -15,6 +15,7 @@ BENCHMARKS = (
     "bench.bench_directory",
     "bench.bench_account_render",
     "bench.bench_load",
+    "bench.bench_bots",
 )
 
 

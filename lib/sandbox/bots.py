@@ -318,6 +318,8 @@ class BotDirectory:
         self._lock = threading.Lock()
         self._index: dict[str, list[tuple[CalendarUser, Meeting]]] = {}
         self._built_at: float | None = None
+        # The pages of one List Bots pass come moments apart: confirm the window once for them.
+        self._window: tuple[tuple[Any, ...], float, list[tuple[str, list[Served]]]] | None = None
 
     def _rebuild(self, state: Any) -> None:
         workspace = state.workspace
@@ -355,7 +357,12 @@ class BotDirectory:
         self, state: Any, after: datetime | None, before: datetime | None
     ) -> list[tuple[str, list[Served]]]:
         """Every bot whose join time falls in [after, before], with the meetings it serves."""
+        key = (after, before, state.now().replace(second=0, microsecond=0))
         with self._lock:
+            cached = self._window
+            fresh = cached is not None and time.monotonic() - cached[1] <= _REBUILD_AFTER_S
+            if cached is not None and fresh and cached[0] == key:
+                return cached[2]
             if self._stale(None):
                 self._rebuild(state)
             items = list(self._index.items())
@@ -367,6 +374,8 @@ class BotDirectory:
             served = _confirm(state, bot_id, candidates)
             if served:
                 found.append((bot_id, served))
+        with self._lock:
+            self._window = (key, time.monotonic(), found)
         return found
 
 

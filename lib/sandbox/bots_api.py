@@ -77,17 +77,26 @@ async def bot_list(call: Call) -> Response:
             continue
         matched.append((join_at, bot_id, served))
     matched.sort(key=lambda item: (item[0], item[1]))
-    bodies = []
-    for _join, bot_id, served in matched:
-        body = bot_json(bot_id, served, seed=state.config.seed, now=now, shape=shape)
-        if statuses and body["status_changes"][-1]["code"] not in statuses:
-            continue
-        bodies.append(body)
+    seed = state.config.seed
+    if statuses:
+        # The status is the last visible change, so every candidate is rendered to filter.
+        bodies = [bot_json(b, s, seed=seed, now=now, shape=shape) for _j, b, s in matched]
+        bodies = [b for b in bodies if b["status_changes"][-1]["code"] in statuses]
+        total = len(bodies)
+    else:
+        bodies = None
+        total = len(matched)
     page = _page(call)
     first = (page - 1) * BOTS_PAGE_SIZE
-    if first >= len(bodies) and page > 1:
+    if first >= total and page > 1:
         raise errors.detail(404, "Invalid page.")
-    results = bodies[first : first + BOTS_PAGE_SIZE]
+    if bodies is not None:
+        results = bodies[first : first + BOTS_PAGE_SIZE]
+    else:
+        results = [
+            bot_json(bot_id, served, seed=seed, now=now, shape=shape)
+            for _join, bot_id, served in matched[first : first + BOTS_PAGE_SIZE]
+        ]
 
     def link(number: int) -> str:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
@@ -96,8 +105,8 @@ async def bot_list(call: Call) -> Response:
 
     return JSONResponse(
         {
-            "count": len(bodies),
-            "next": link(page + 1) if first + BOTS_PAGE_SIZE < len(bodies) else None,
+            "count": total,
+            "next": link(page + 1) if first + BOTS_PAGE_SIZE < total else None,
             "previous": link(page - 1) if page > 1 else None,
             "results": results,
         }

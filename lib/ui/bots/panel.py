@@ -154,6 +154,14 @@ def render_what_happened(
     ctx: PageContext, user: CalendarUser, meeting: CalendarMeeting, tz: tzinfo
 ) -> None:
     """The "What happened" section of the meeting details."""
+    _what_happened(ctx, user, meeting, tz)
+
+
+# A fragment: asking about the bot reruns this section only, not the whole account page.
+@st.fragment
+def _what_happened(
+    ctx: PageContext, user: CalendarUser, meeting: CalendarMeeting, tz: tzinfo
+) -> None:
     st.markdown("**What happened**")
     if not meeting.bot_id:
         answer = what_happened(None, tz=tz, bot_id=None)
