@@ -7,12 +7,12 @@ its own reason as usual.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import pandas as pd
 import streamlit as st
 
-from lib.bots.links import parse_meeting_link
+from lib.bots.links import MeetingLink, parse_meeting_link
 from lib.bots.outcome import what_happened
 from lib.recall import RecallError
 from lib.recall.bot_api import is_bot_id
@@ -29,7 +29,7 @@ SK_FIND = "bots.find_query"
 MAX_BOTS_SHOWN = 20
 
 
-def _served_table(bot: Bot, tz) -> pd.DataFrame:  # noqa: ANN001 - a tzinfo
+def _served_table(bot: Bot, tz: tzinfo) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -43,7 +43,9 @@ def _served_table(bot: Bot, tz) -> pd.DataFrame:  # noqa: ANN001 - a tzinfo
     )
 
 
-def _render_bot(ctx: PageContext, bot: Bot | None, bot_id: str, problem: str | None, tz) -> None:  # noqa: ANN001
+def _render_bot(
+    ctx: PageContext, bot: Bot | None, bot_id: str, problem: str | None, tz: tzinfo
+) -> None:
     with st.container(border=True):
         if bot is None:
             st.warning(plain(problem or "Recall has no such bot.", limit=None))
@@ -114,7 +116,7 @@ def render_find(ctx: PageContext) -> None:
         )
 
 
-def _find_by_id(ctx: PageContext, bot_id: str, reason: str, tz) -> None:  # noqa: ANN001
+def _find_by_id(ctx: PageContext, bot_id: str, reason: str, tz: tzinfo) -> None:
     bot, problem = follow(ctx, bot_id, user_id=None, source="find_bot", reason=reason)
     if bot is None and problem and "404" in problem:
         problem = (
@@ -124,7 +126,7 @@ def _find_by_id(ctx: PageContext, bot_id: str, reason: str, tz) -> None:  # noqa
     _render_bot(ctx, bot, bot_id, problem, tz)
 
 
-def _find_by_link(ctx: PageContext, link, reason: str, tz) -> None:  # noqa: ANN001
+def _find_by_link(ctx: PageContext, link: MeetingLink, reason: str, tz: tzinfo) -> None:
     try:
         page = list_bots(
             ctx.backend,
