@@ -36,6 +36,7 @@ from lib.presets.versions import (
     recall_message,
 )
 from lib.staff import Action
+from lib.ui.bots.preset_hint import render_preset_field_hint
 from lib.ui.page import start_page
 from lib.ui.presets_actions import Checked, PresetActions, read_upload, text_fingerprint
 from lib.ui.presets_data import get_preset_versions
@@ -273,6 +274,7 @@ ctx = start_page(
     caption="Validate, migrate and export the preset calendar bots take their configuration from.",
     requires=Action.READ_PRESET,
 )
+render_preset_field_hint()
 can_manage = ctx.can(Action.MANAGE_PRESET)
 zone = display_zone(ctx.settings.display_timezone)
 store = get_preset_versions(ctx.settings.database_url_or_default)

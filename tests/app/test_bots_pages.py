@@ -264,3 +264,15 @@ def test_cohort_outcomes_show_failure_rates_and_the_request_count(console_app, a
     at.text_area[0].input(user_id)
     click(at, "Show outcomes")
     assert "for 1 users" in unescape(texts(at))
+
+
+def test_the_preset_page_names_the_field_a_fix_points_to(console_app):
+    at = console_app(Role.VIEWER).run()
+    at.query_params["field"] = "automatic_leave.waiting_room_timeout"
+    at.switch_page("pages/presets.py").run()
+    shown = unescape(texts(at))
+    assert "points to `automatic_leave.waiting_room_timeout` in this preset" in shown
+    assert "default is 1200 s" in shown
+    at.query_params["field"] = "[x](https://attacker.example)"
+    at.switch_page("pages/presets.py").run()
+    assert "points to" not in unescape(texts(at))
