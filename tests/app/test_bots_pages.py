@@ -15,6 +15,7 @@ from lib.sandbox.server import RunningSandbox
 from lib.staff import Role
 from tests.app.test_account_helpers import (
     REASON,
+    SandboxProbe,
     audit_events,
     click,
     open_account,
@@ -136,36 +137,47 @@ def test_a_legacy_shape_bot_is_explained(console_app, app_sandbox):
     assert "older v1.10 bot format" in shown
 
 
+def user_meetings(running: RunningSandbox, user_id: str) -> tuple[httpx.Client, dict, list]:
+    """The user's meetings from today on (as the default date filter shows them)."""
+    http = api(running)
+    token = http.post("/api/v1/calendar/authenticate/", json={"user_id": user_id}).json()
+    headers = {"x-recallcalendarauthtoken": token["token"]}
+    today = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), UTC)
+    meetings = http.get(
+        "/api/v1/calendar/meetings/",
+        params={"start_time_after": today.isoformat()},
+        headers=headers,
+    ).json()
+    return http, headers, meetings
+
+
 def test_a_meeting_with_no_bot_says_so_without_asking_recall(console_app, app_sandbox):
+    _, _, meetings = user_meetings(app_sandbox, "nw-000003")
+    no_bot = next(m for m in meetings if m["bot_id"] is None and m["end_time"])
     at = console_app(Role.VIEWER).run()
     open_account(at, "nw-000003")
-    table_ids = at.selectbox(key="meeting-details").options
-    chosen = None
-    for option in table_ids:
-        at.selectbox(key="meeting-details").set_value(option).run()
-        if FOLLOW not in [b.label for b in at.button]:
-            chosen = option
-            break
-    assert chosen is not None
+    probe = SandboxProbe(app_sandbox)
+    probe.reset()
+    at.selectbox(key="meeting-details").set_value(no_bot["id"]).run()
+    assert FOLLOW not in [b.label for b in at.button]
     assert "did not schedule a bot for this meeting" in unescape(texts(at))
+    assert "bot_retrieve" not in probe.requests()
 
 
 def test_a_deleted_bot_says_so(console_app, app_sandbox):
+    http, headers, meetings = user_meetings(app_sandbox, "nw-000001")
+    now = datetime.now(UTC)
+    upcoming = next(
+        m for m in meetings if m["bot_id"] and datetime.fromisoformat(m["start_time"]) > now
+    )
     at = console_app(Role.EDITOR).run()
     open_account(at, "nw-000001")
-    details = at.selectbox(key="meeting-details")
-    # An upcoming meeting with a bot; then its bot is removed behind the page's back.
-    for option in details.options:
-        at.selectbox(key="meeting-details").set_value(option).run()
-        if FOLLOW in [b.label for b in at.button]:
-            break
-    meeting_id = at.selectbox(key="meeting-details").value
-    http = api(app_sandbox)
-    token = http.post("/api/v1/calendar/authenticate/", json={"user_id": "nw-000001"}).json()
+    at.selectbox(key="meeting-details").set_value(upcoming["id"]).run()
+    # Its bot is removed behind the page's back (as Recall deletes a scheduled bot).
     changed = http.put(
-        f"/api/v1/calendar/meetings/{meeting_id}/",
+        f"/api/v1/calendar/meetings/{upcoming['id']}/",
         json={"override_should_record": False},
-        headers={"x-recallcalendarauthtoken": token["token"]},
+        headers=headers,
     )
     assert changed.json()["bot_id"] is None
     shown = unescape(texts(click(at, FOLLOW)))
