@@ -27,6 +27,7 @@ pages: dict[str, list[st.Page]] = {
     "Accounts": [
         st.Page("pages/directory.py", title="Find a user", icon=":material/search:", default=True),
         st.Page("pages/account.py", title="Account", icon=":material/person:"),
+        st.Page("pages/find_bot.py", title="Find a bot", icon=":material/smart_toy:"),
     ],
     "Auto-record": [
         st.Page("pages/preview.py", title="Preview", icon=":material/preview:"),

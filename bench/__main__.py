@@ -16,6 +16,7 @@ BENCHMARKS = (
     "bench.bench_account_render",
     "bench.bench_load",
     "bench.bench_presets_hostile",
+    "bench.bench_bots",
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.staff import Action
+from lib.ui.bots.preset_hint import render_preset_field_hint
 from lib.ui.page import start_page
 from lib.ui.presets.editor import render_editor, render_start
 from lib.ui.presets.overview import render_overview
@@ -21,6 +22,7 @@ ctx = start_page(
     caption="Validate, migrate and export the preset calendar bots take their configuration from.",
     requires=Action.READ_PRESET,
 )
+render_preset_field_hint()
 screen = load_screen(ctx)
 render_overview(screen)
 render_start(screen)

@@ -24,10 +24,13 @@ from lib.recall.errors import RateLimitedError
 AUTHENTICATE = "authenticate"
 USERS_LIST = "users_list"
 CALENDAR_USER = "calendar_user"
+# Bot API (per workspace): Retrieve Bot 300/min, List Bots 60/min.
+BOT_RETRIEVE = "bot_retrieve"
+BOT_LIST = "bot_list"
 WORKSPACE = "workspace"
 
 DEFAULT_LIMITS: MappingProxyType[str, int] = MappingProxyType(
-    {AUTHENTICATE: 300, USERS_LIST: 60, CALENDAR_USER: 120}
+    {AUTHENTICATE: 300, USERS_LIST: 60, CALENDAR_USER: 120, BOT_RETRIEVE: 300, BOT_LIST: 60}
 )
 DEFAULT_WINDOW_S = 60.0
 

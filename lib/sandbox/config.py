@@ -106,6 +106,11 @@ SWITCHES: dict[str, Switch] = {
             "model (listed in /_sandbox/info under bad_rows)",
             runtime=False,
         ),
+        Switch(
+            "bot_api_shape",
+            ("v1.11", "v1.10"),
+            "answer the Bot API in the current shape or the legacy v1.10 one",
+        ),
     )
 }
 MAX_HORIZON_DAYS = 60
@@ -178,6 +183,7 @@ class SandboxConfig:
     users_pagination: str = "cursor"
     delete_user_status: int = 204
     bad_rows: bool = False
+    bot_api_shape: str = "v1.11"
 
     def __post_init__(self) -> None:
         for name in SWITCHES:

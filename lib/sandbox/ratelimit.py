@@ -38,6 +38,9 @@ RATE_LIMITS: dict[str, RateLimit] = {
     "meeting_retrieve": RateLimit(120, "calendar_user"),
     "meeting_update": RateLimit(120, "calendar_user"),
     "meetings_refresh": RateLimit(120, "calendar_user"),
+    # Bot API reads.
+    "bot_retrieve": RateLimit(300, "workspace"),
+    "bot_list": RateLimit(60, "workspace"),
 }
 
 

@@ -4,7 +4,9 @@
 rules (``lib.sandbox.rules``, independent of the console's engine) and are recomputed on every
 read, because "the meeting has ended" depends on the clock. ``bot_id`` adds Recall's
 de-duplication: one bot per real meeting per calendar platform within the workspace (or per
-real meeting alone, with ``dedup_key="link-only"``).
+real meeting alone, with ``dedup_key="link-only"``). A meeting that has ended keeps the bot that
+was sent to it (an inference: the id is how support follows the meeting into the Bot API
+afterwards).
 
 Inferences where the reference is silent: an all-day event starts at 00:00 UTC of its day and has
 ``end_time: null`` (Recall does not record all-day events, and its V1 objects have no all-day
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lib.sandbox import bad_rows, rules
@@ -152,12 +154,22 @@ def meeting_json(
         is_recurring=event.is_recurring,
         my_status=_my_status(attendees, connected_email, hosted),
     )
-    outcome = rules.decide(
-        facts, user.preferences(), now=now, base_combination=config.base_preferences
-    )
+    prefs = user.preferences()
+    outcome = rules.decide(facts, prefs, now=now, base_combination=config.base_preferences)
     body["will_record"] = outcome.record
     body["will_record_reason"] = outcome.reason
-    if outcome.record and link is not None:
+    # A meeting that has ended keeps the bot that was sent to it: decide as of the bot's join
+    # time (2 minutes before the start), when Recall last acted on the meeting.
+    sent = outcome.record or (
+        facts.ends <= now
+        and rules.decide(
+            facts,
+            prefs,
+            now=event.start - timedelta(minutes=2),
+            base_combination=config.base_preferences,
+        ).record
+    )
+    if sent and link is not None:
         platform = meeting.calendar_platform if config.dedup_key == "with-platform" else None
         body["bot_id"] = bot_id_for(namespace, platform, link, event.start)
     return body

@@ -20,7 +20,7 @@ from typing import Literal
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from lib.sandbox import api, errors, introspection, oauth
+from lib.sandbox import api, bots_api, errors, introspection, oauth
 from lib.sandbox.faults import DroppedResponse, fault_response
 from lib.sandbox.models import CalendarUser
 from lib.sandbox.state import SandboxState
@@ -89,6 +89,11 @@ API_ROUTES: tuple[ApiRoute, ...] = (
         PUT=_MEETING_UPDATE,
         PATCH=_MEETING_UPDATE,
     ),
+)
+# Bot API reads (under /api/v1/bot/); the handler reads the bot id from the path.
+BOT_ROUTES: tuple[ApiRoute, ...] = (
+    _route("", "api_key", GET=("bot_list", bots_api.bot_list)),
+    _route(r"[^/]+", "api_key", GET=("bot_retrieve", bots_api.bot_retrieve)),
 )
 OAUTH_CALLBACKS: dict[str, str] = {
     "google_oauth_callback": "google",
@@ -168,6 +173,8 @@ class Dispatcher:
             return Response(status_code=200, headers=PREFLIGHT_HEADERS)
         if path.startswith(API_PREFIX):
             response = await self._api(request, _relative(path, API_PREFIX))
+        elif path.startswith(bots_api.BOT_PREFIX):
+            response = await self._api(request, _relative(path, bots_api.BOT_PREFIX), BOT_ROUTES)
         elif path.startswith(SANDBOX_PREFIX):
             response = await self._sandbox(request, _relative(path, SANDBOX_PREFIX))
         else:
@@ -178,14 +185,16 @@ class Dispatcher:
 
     # ---- Calendar V1 -------------------------------------------------------------------------
 
-    async def _api(self, request: Request, relative: str) -> Response:
+    async def _api(
+        self, request: Request, relative: str, routes: tuple[ApiRoute, ...] = API_ROUTES
+    ) -> Response:
         state = self.state
         if state.latency_ms > 0:
             await asyncio.sleep(state.latency_ms / 1000.0)
-        if relative in OAUTH_CALLBACKS:
+        if routes is API_ROUTES and relative in OAUTH_CALLBACKS:
             # Browser-facing: latency applies, injected faults do not.
             return await self._callback(request, relative)
-        route, match = self._match(relative)
+        route, match = self._match(relative, routes)
         endpoint = route.methods.get(request.method, (None, None))[0] if route else None
 
         fault = state.faults.pick()
@@ -208,8 +217,10 @@ class Dispatcher:
         state.stats.record(endpoint, response.status_code)
         return response
 
-    def _match(self, relative: str) -> tuple[ApiRoute | None, re.Match[str] | None]:
-        for route in API_ROUTES:
+    def _match(
+        self, relative: str, routes: tuple[ApiRoute, ...] = API_ROUTES
+    ) -> tuple[ApiRoute | None, re.Match[str] | None]:
+        for route in routes:
             match = route.pattern.match(relative)
             if match:
                 return route, match

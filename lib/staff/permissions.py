@@ -45,6 +45,7 @@ class Action(StrEnum):
     READ_AUDIT = "read_audit"
     EXPORT_AUDIT = "export_audit"
     MANAGE_STAFF_SESSIONS = "manage_staff_sessions"
+    FIND_BOT = "find_bot"
 
 
 # The least role that may perform each action. Every action must appear here: `can` refuses
@@ -70,6 +71,8 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.EXPORT_AUDIT: Role.ADMIN,
     # Listing who is signed in, and signing someone out everywhere.
     Action.MANAGE_STAFF_SESSIONS: Role.ADMIN,
+    # Following a bot is a read, like viewing an account.
+    Action.FIND_BOT: Role.VIEWER,
 }
 
 

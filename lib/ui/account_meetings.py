@@ -20,6 +20,7 @@ from lib.override_save import OverrideSave
 from lib.recall.models import CalendarMeeting, CalendarUser
 from lib.staff import Action
 from lib.ui.account_flash import set_flash
+from lib.ui.bots import bot_failure_filter, render_what_happened
 from lib.ui.context import PageContext
 from lib.ui.data import refresh_account
 from lib.ui.exports import table_export_buttons
@@ -204,6 +205,7 @@ def render_meetings(
     if save is not None and save.done:
         _finish_save(ctx, user_id, save)
     shown = _filters(table, tz)
+    shown = bot_failure_filter(ctx, user_id, table, shown)
     can_edit = ctx.can(Action.CHANGE_OVERRIDE)
     pending = _pending(user_id)
     display = shown.copy()
@@ -381,6 +383,7 @@ def _details(
         if meeting is None:
             return
         row = shown.loc[chosen]
+        render_what_happened(ctx, user, meeting, tz)
         left, right = st.columns(2)
         with left:
             st.markdown(f"**{plain(meeting.title or '(no title)')}**")

@@ -34,6 +34,7 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "user.mint",
     "connection_link.create",
     "view_as.*",
+    "bot.*",
     "preset.*",
     "export.*",
     "signin",

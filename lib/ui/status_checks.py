@@ -12,7 +12,14 @@ import streamlit as st
 
 from lib.recall import EndpointStats, LimitUsage, RecallClient, RecallError
 from lib.recall.client import ENDPOINTS
-from lib.recall.ratelimit import AUTHENTICATE, CALENDAR_USER, USERS_LIST, WORKSPACE
+from lib.recall.ratelimit import (
+    AUTHENTICATE,
+    BOT_LIST,
+    BOT_RETRIEVE,
+    CALENDAR_USER,
+    USERS_LIST,
+    WORKSPACE,
+)
 from lib.recall.regions import region_of
 from lib.ui.backend import Backend
 from lib.ui.data import key_fingerprint
@@ -28,6 +35,8 @@ LIMIT_LABELS: dict[str, tuple[str, str]] = {
     AUTHENTICATE: ("Authenticate (calendar tokens)", "per workspace"),
     USERS_LIST: ("List users", "per workspace"),
     CALENDAR_USER: ("Per-user endpoints", "per calendar user, per endpoint"),
+    BOT_RETRIEVE: ("Retrieve bot", "per workspace"),
+    BOT_LIST: ("List bots", "per workspace"),
 }
 
 

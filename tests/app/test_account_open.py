@@ -33,7 +33,7 @@ from tests.app.test_account_helpers import (
 
 USER = "nw-000005"
 PAGES = ["pages/directory.py", ACCOUNT_PAGE, "pages/preview.py", "pages/presets.py"]
-PAGES += ["pages/status.py"]
+PAGES += ["pages/status.py", "pages/find_bot.py"]
 ADMIN_PAGES = [*PAGES, "pages/audit.py"]
 
 

@@ -15,6 +15,7 @@ ALL_PAGES = {
     "pages/preview.py",
     "pages/presets.py",
     "pages/status.py",
+    "pages/find_bot.py",
     "pages/audit.py",
 }
 ADMIN_ONLY = {"pages/audit.py"}

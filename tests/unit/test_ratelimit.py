@@ -38,7 +38,13 @@ def limiter(clock: FakeClock, **kwargs: object) -> RateLimiter:
 
 
 def test_documented_limits_are_the_defaults() -> None:
-    assert dict(DEFAULT_LIMITS) == {AUTHENTICATE: 300, USERS_LIST: 60, CALENDAR_USER: 120}
+    assert dict(DEFAULT_LIMITS) == {
+        AUTHENTICATE: 300,
+        USERS_LIST: 60,
+        CALENDAR_USER: 120,
+        "bot_retrieve": 300,
+        "bot_list": 60,
+    }
     default = RateLimiter()
     assert default.window_s == 60.0
     assert default.capacity(USERS_LIST) == 60

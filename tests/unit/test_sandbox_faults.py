@@ -126,6 +126,8 @@ def test_stats_count_endpoints_and_statuses_and_reset(make_sandbox: Factory) -> 
             "meeting_retrieve": 1,
             "meeting_update": 1,
             "meetings_refresh": 1,
+            "bot_retrieve": 0,
+            "bot_list": 0,
             "unknown": 1,
         }
         assert stats["by_status"] == {"200": 8, "204": 1, "400": 1, "401": 1, "404": 1}

@@ -34,7 +34,9 @@ def test_the_documented_2025_limits() -> None:
     assert RATE_LIMITS["authenticate"].scope == "workspace"
     assert RATE_LIMITS["users_list"].limit == 60
     assert RATE_LIMITS["users_list"].scope == "workspace"
-    per_user = set(RATE_LIMITS) - {"authenticate", "users_list"}
+    assert (RATE_LIMITS["bot_retrieve"].limit, RATE_LIMITS["bot_list"].limit) == (300, 60)
+    assert RATE_LIMITS["bot_list"].scope == RATE_LIMITS["bot_retrieve"].scope == "workspace"
+    per_user = set(RATE_LIMITS) - {"authenticate", "users_list", "bot_retrieve", "bot_list"}
     assert len(per_user) == 8
     assert all(RATE_LIMITS[name].limit == 120 for name in per_user)
     assert all(RATE_LIMITS[name].scope == "calendar_user" for name in per_user)

@@ -40,6 +40,7 @@ EXPECTED_MINIMUM = {
     "read_audit": "admin",
     "export_audit": "admin",
     "manage_staff_sessions": "admin",
+    "find_bot": "viewer",
 }
 ORDER = ["viewer", "editor", "admin"]
 
