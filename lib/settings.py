@@ -39,6 +39,7 @@ SANDBOX_SWITCHES: tuple[str, ...] = (
     "users_pagination",
     "delete_user_status",
     "bad_rows",
+    "bot_api_shape",
 )
 
 
@@ -68,6 +69,7 @@ class SandboxSettings(BaseModel):
     users_pagination: Literal["cursor", "page"] = "cursor"
     delete_user_status: Literal[204, 200] = 204
     bad_rows: bool = False
+    bot_api_shape: Literal["v1.11", "v1.10"] = "v1.11"
 
     @field_validator("token_error_status", "delete_user_status", mode="before")
     @classmethod

@@ -491,6 +491,8 @@ def test_command_line_flags_reach_the_config() -> None:
             "--delete-user-status",
             "200",
             "--bad-rows",
+            "--bot-api-shape",
+            "v1.10",
         ]
     )
     values = switch_values(args)
@@ -506,6 +508,7 @@ def test_command_line_flags_reach_the_config() -> None:
         "users_pagination": "page",
         "delete_user_status": 200,
         "bad_rows": True,
+        "bot_api_shape": "v1.10",
     }
     assert SandboxConfig(**values).switches() == values
     assert switch_values(parse_args([])) == SandboxConfig().switches()
