@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from lib.recall.regions import REGIONS
+from lib.recall.regions import REGIONS, canonical_region
 
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
 
@@ -72,6 +72,7 @@ class Settings(BaseModel):
     @field_validator("recall_region")
     @classmethod
     def _known_region(cls, value: str) -> str:
+        value = canonical_region(value)
         if value not in REGIONS:
             known = ", ".join(sorted(REGIONS))
             raise ValueError(f"unknown Recall region; use one of {known}")
