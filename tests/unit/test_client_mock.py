@@ -700,3 +700,27 @@ def test_explicit_authenticate_lifts_the_deleted_mark() -> None:
     client.delete_user("u1")
     client.authenticate("u1")
     assert client.get_user("u1").external_id == "u1"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        204,
+        (204, ""),
+        (200, {"id": "11111111-1111-1111-1111-111111111111", "external_id": "u1"}),
+        (200, {"detail": "Deleted."}),
+        (200, ""),
+    ],
+    ids=["204-no-body", "204-empty", "200-user", "200-detail", "200-empty"],
+)
+def test_delete_is_accepted_with_204_and_no_body_or_200_with_one(answer: Action) -> None:
+    # Recall's reference shows 204 with no body; a DRF destroy can also answer 200 with a body.
+    client, fake, _ = make()
+    fake.script(USER_DELETE, answer)
+    client.delete_user("u1")
+    assert len(fake.calls(USER_DELETE)) == 1
+    assert client.token_cache.get(BASE, "u1") is None
+    # The deleted user is not re-minted (and so not recreated) by a later call.
+    with pytest.raises(NotFoundError):
+        client.get_user("u1")
+    assert len(fake.calls(AUTH)) == 1
