@@ -9,11 +9,12 @@ Silent user creation
     seen. Every per-user method mints a token through it on a cache miss, so calling one for an
     id that is not a calendar user *creates that user*. The client is a faithful transport and
     does not guard against this; callers (the console's action layer) check the workspace's user
-    list first. The one place the client mints on its own initiative, re-minting after a 401,
-    first checks that the user is still listed, so a user deleted meanwhile is reported as
-    ``NotFoundError`` instead of being recreated. Likewise a user deleted through this client
-    is remembered: per-user methods raise ``NotFoundError`` for it, without minting, until a
-    user list shows the id again or ``authenticate`` is called for it explicitly.
+    list first. The one place the client mints on its own initiative, re-minting after a 401
+    or 403 on a calendar-token call, first checks that the user is still listed, so a user
+    deleted meanwhile is reported as ``NotFoundError`` instead of being recreated. Likewise a
+    user deleted through this client is remembered: per-user methods raise ``NotFoundError``
+    for it, without minting, until a user list shows the id again or ``authenticate`` is
+    called for it explicitly.
 
 Retries
     Each public call has a total ``deadline``; every HTTP attempt has an explicit ``timeout``.
@@ -617,7 +618,10 @@ class RecallClient:
             )
             result.uncertain = result.uncertain or uncertain
             uncertain = result.uncertain
-            if result.response is None or result.response.status_code != 401:
+            # How Recall refuses a bad or expired calendar token is undocumented: 401, or 403 as
+            # Django REST Framework answers a failed header authentication. Either gets one fresh
+            # token and one retry.
+            if result.response is None or result.response.status_code not in (401, 403):
                 return result
             self._tokens.invalidate(self._base_url, user_id)
             if attempt == 1:
@@ -626,6 +630,10 @@ class RecallClient:
             # was deleted meanwhile; only re-mint for a user that is still listed.
             if not self._still_listed(user_id, deadline):
                 return _Result(None, uncertain=uncertain, gone=True)
+        if result.response is not None and result.response.status_code == 403:
+            raise ForbiddenError(
+                _token_forbidden_message(uncertain), status_code=403, endpoint=ep.name
+            )
         raise CalendarTokenError(status_code=401, endpoint=ep.name)
 
     def _seen_listed(self, users: list[CalendarUser]) -> None:
@@ -937,6 +945,20 @@ def _preferences_body(preferences: Mapping[str, Any], bot_name: str | None) -> d
     if errors:
         raise ValidationError(field_errors=errors, status_code=None, endpoint=USER_UPDATE_EP.name)
     return body
+
+
+def _token_forbidden_message(uncertain: bool) -> str:
+    applied = (
+        "it may or may not have been applied, so reload to check before trying again"
+        if uncertain
+        else "nothing was changed"
+    )
+    return (
+        "Recall refused the request for this user twice with HTTP 403, the second time with a "
+        "newly issued calendar token. Recall's web firewall may be the cause (it answers 403 to "
+        f"requests it blocks); {applied}. Try again in a few minutes; if it persists, report it "
+        "to the console's maintainers."
+    )
 
 
 def _iso(value: datetime, name: str) -> str:
