@@ -377,11 +377,12 @@ class RecallClient:
         *,
         bot_name: str | None = None,
     ) -> CalendarUser:
-        """Change some recording preferences (a partial PUT) and return the updated user.
+        """Send recording preferences (``PUT user/``) and return the user Recall answers with.
 
         ``preferences`` holds any of the six ``record_*`` flags (bools) and optionally
-        ``bot_name``; keys not given keep their value. Mints a token on a cache miss, which
-        creates the user if it does not exist.
+        ``bot_name``, sent as given. Recall's preferences page says a flag missing from the
+        object is treated as ``false``, so a caller changing one flag sends all six (the action
+        layer does). Mints a token on a cache miss, which creates the user if it does not exist.
         """
         body = {"preferences": _preferences_body(preferences, bot_name)}
         response = self._user_request(USER_UPDATE_EP, user_id, body=body)
