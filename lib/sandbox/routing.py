@@ -19,7 +19,6 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from lib.sandbox import api, errors, introspection, oauth
 from lib.sandbox.faults import DroppedResponse, fault_response
 from lib.sandbox.models import CalendarUser
-from lib.sandbox.ratelimit import RATE_LIMITS
 from lib.sandbox.state import SandboxState
 from lib.sandbox.tokens import TokenError
 
@@ -111,16 +110,17 @@ def calendar_user(request: Request, state: SandboxState) -> CalendarUser:
     """The user named by the calendar auth token header; raise 401 otherwise. The API key is
     not consulted: Recall's own demo calls these endpoints from the browser with the token
     alone."""
+    status = state.config.token_error_status
     token = request.headers.get(CALENDAR_TOKEN_HEADER, "").strip()
     if not token:
-        raise errors.unauthorized(errors.NO_CREDENTIALS)
+        raise errors.token_refused(errors.NO_CREDENTIALS, status)
     try:
         claims = state.tokens.verify(token)
     except TokenError as exc:
-        raise errors.unauthorized(str(exc)) from None
+        raise errors.token_refused(str(exc), status) from None
     user = state.workspace.get(claims.user_id)
     if user is None:
-        raise errors.unauthorized("User inactive or deleted.")
+        raise errors.token_refused("User inactive or deleted.", status)
     return user
 
 
@@ -200,8 +200,11 @@ class Dispatcher:
         if request.method not in route.methods:
             raise errors.method_not_allowed(request.method, sorted(route.methods))
         endpoint, handler = route.methods[request.method]
-        if RATE_LIMITS[endpoint].scope == "workspace":
+        scope = state.limiter.scope(endpoint)
+        if scope == "workspace":
             scope_key = "workspace"
+        elif scope == "calendar_meeting":
+            scope_key = f"{call.calendar_user.id}|{call.meeting_id}"
         else:
             scope_key = call.calendar_user.id
         wait = state.limiter.check(endpoint, scope_key)
