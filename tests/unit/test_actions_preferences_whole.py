@@ -30,21 +30,13 @@ from tests.unit.test_actions_support import (
 READINGS = ["false", "keep"]
 
 
-def _missing_flags_are_false(request: httpx.Request) -> httpx.Request:
-    def fill(preferences: dict[str, Any]) -> None:
-        for flag in FLAGS:
-            preferences.setdefault(flag, False)
-
-    return with_preferences(request, fill)
-
-
 @pytest.fixture(params=READINGS)
 def world(
     request: pytest.FixtureRequest, make_sandbox: Callable[..., Any], tmp_path: Path
 ) -> Iterator[World]:
-    with open_world(make_sandbox, tmp_path) as opened:
-        if request.param == "false":
-            opened.transport.rewrite = _missing_flags_are_false
+    with open_world(
+        make_sandbox, tmp_path, sandbox={"missing_preference_keys": request.param}
+    ) as opened:
         yield opened
 
 
