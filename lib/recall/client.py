@@ -70,6 +70,7 @@ from lib.recall.errors import (
 from lib.recall.models import CALENDAR_PLATFORMS, PREFERENCE_FLAGS, CalendarMeeting, CalendarUser
 from lib.recall.ratelimit import AUTHENTICATE, CALENDAR_USER, USERS_LIST, WORKSPACE, RateLimiter
 from lib.recall.regions import normalize_base_url
+from lib.recall.rows import RowList, read_rows
 from lib.recall.tokens import TokenCache
 
 logger = logging.getLogger(__name__)
@@ -431,8 +432,9 @@ class RecallClient:
         ical_uid: str | None = None,
         start_time_after: datetime | None = None,
         start_time_before: datetime | None = None,
-    ) -> list[CalendarMeeting]:
-        """The user's meetings (``ical_uid`` is a case-sensitive prefix filter).
+    ) -> RowList[CalendarMeeting]:
+        """The user's meetings (``ical_uid`` is a case-sensitive prefix filter); meetings that
+        do not fit the model are in the result's ``unreadable``, not raised.
 
         Mints a token on a cache miss, which creates the user if it does not exist.
         """
@@ -444,9 +446,7 @@ class RecallClient:
         if start_time_before is not None:
             params["start_time_before"] = _iso(start_time_before, "start_time_before")
         response = self._user_request(MEETINGS_LIST_EP, user_id, params=params)
-        return self._parse_list(
-            _json_body(response, MEETINGS_LIST_EP), CalendarMeeting, MEETINGS_LIST_EP
-        )
+        return self._parse_rows(_json_body(response, MEETINGS_LIST_EP), MEETINGS_LIST_EP)
 
     def get_meeting(self, user_id: str, meeting_id: str) -> CalendarMeeting:
         """One of the user's meetings.
@@ -479,16 +479,14 @@ class RecallClient:
         )
         return self._parse_one(response, CalendarMeeting, MEETING_UPDATE_EP)
 
-    def refresh_meetings(self, user_id: str) -> list[CalendarMeeting]:
+    def refresh_meetings(self, user_id: str) -> RowList[CalendarMeeting]:
         """Ask Recall to resync the user's calendar now; returns the meetings.
 
         Raises ``CalendarDisconnectedError`` when no calendar is connected. Mints a token on a
         cache miss, which creates the user if it does not exist.
         """
         response = self._user_request(MEETINGS_REFRESH_EP, user_id)
-        return self._parse_list(
-            _json_body(response, MEETINGS_REFRESH_EP), CalendarMeeting, MEETINGS_REFRESH_EP
-        )
+        return self._parse_rows(_json_body(response, MEETINGS_REFRESH_EP), MEETINGS_REFRESH_EP)
 
     # -- request pipeline --------------------------------------------------------------------
 
@@ -879,6 +877,25 @@ class RecallClient:
             "Report it to the console's maintainers.",
             endpoint=ep.name,
         )
+
+    def _parse_rows(self, data: Any, ep: Endpoint) -> RowList[CalendarMeeting]:
+        """Meetings, with any that do not fit set aside (``.unreadable``) instead of failing
+        the whole list: one odd row must not hide an account."""
+        if not isinstance(data, list):
+            raise UnexpectedResponseError(
+                f"Recall's answer to {ep.name} was not a list. Report it to the console's "
+                "maintainers.",
+                endpoint=ep.name,
+            )
+        rows = read_rows(data, CalendarMeeting, "meeting")
+        if rows.unreadable:
+            logger.warning(
+                "recall %s: %d of %d meetings could not be read",
+                ep.name,
+                len(rows.unreadable),
+                len(data),
+            )
+        return rows
 
     def _parse_list(self, data: Any, model: type[M], ep: Endpoint) -> list[M]:
         if not isinstance(data, list):

@@ -44,6 +44,7 @@ class Action(StrEnum):
     MANAGE_PRESET = "manage_preset"
     READ_AUDIT = "read_audit"
     EXPORT_AUDIT = "export_audit"
+    VIEW_RAW_DATA = "view_raw_data"
 
 
 # The least role that may perform each action. Every action must appear here: `can` refuses
@@ -67,6 +68,8 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.MANAGE_PRESET: Role.ADMIN,
     Action.READ_AUDIT: Role.ADMIN,
     Action.EXPORT_AUDIT: Role.ADMIN,
+    # Objects exactly as Recall sent them: every field, including ones the console never shows.
+    Action.VIEW_RAW_DATA: Role.ADMIN,
 }
 
 

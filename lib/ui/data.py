@@ -20,6 +20,7 @@ from lib.audit import AuditStore
 from lib.directory import users_frame_from_v1
 from lib.recall import RecallClient
 from lib.recall.models import CalendarMeeting, CalendarUser
+from lib.recall.rows import UnreadableRow
 from lib.ui.backend import Backend
 
 DIRECTORY_TTL_SECONDS = 120
@@ -95,6 +96,8 @@ class AccountSnapshot:
     user: CalendarUser
     meetings: tuple[CalendarMeeting, ...]
     fetched_at: datetime
+    # Meetings Recall sent that do not fit the model: shown as such, never hiding the rest.
+    unreadable: tuple[UnreadableRow, ...] = ()
 
 
 @st.cache_resource(ttl=ACCOUNT_TTL_SECONDS, max_entries=256, show_spinner="Loading the account…")
@@ -104,7 +107,7 @@ def _account(
     now = datetime.now(UTC)
     user = _recall.get_user(user_id)
     meetings = _recall.list_meetings(user_id, start_time_after=now - PAST_MEETINGS_WINDOW)
-    return AccountSnapshot(user, tuple(meetings), now)
+    return AccountSnapshot(user, tuple(meetings), now, getattr(meetings, "unreadable", ()))
 
 
 def get_account(backend: Backend, user_id: str) -> AccountSnapshot:

@@ -39,6 +39,7 @@ EXPECTED_MINIMUM = {
     "manage_preset": "admin",
     "read_audit": "admin",
     "export_audit": "admin",
+    "view_raw_data": "admin",
 }
 ORDER = ["viewer", "editor", "admin"]
 
