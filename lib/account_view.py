@@ -6,7 +6,7 @@ Pure pandas: the page renders what this builds, and tests check it without Strea
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import pandas as pd
@@ -253,3 +253,25 @@ def preference_effect(
         }
     )
     return starts, stops, rows
+
+
+def data_horizon(meetings: Iterable[CalendarMeeting], now: datetime) -> datetime | None:
+    """The start of the latest upcoming meeting Recall sent, or None when it sent none."""
+    starts = [m.start_time for m in meetings if m.start_time is not None and m.start_time >= now]
+    return max(starts, default=None)
+
+
+def horizon_text(
+    latest: datetime | None, *, now: datetime, asked_ahead: timedelta, tz: tzinfo
+) -> str:
+    """How far ahead Recall's data reaches, in words, next to the period that was asked for.
+
+    Recall may sync a shorter horizon than the period the console asks for, so the page never
+    implies that an empty stretch means "no meetings"."""
+    asked = f"the console asked for the coming {asked_ahead.days} days"
+    if latest is None:
+        return f"Recall has no upcoming meetings for this user ({asked})."
+    local = latest.astimezone(tz)
+    days = (local.date() - now.astimezone(tz).date()).days
+    ahead = "today" if days == 0 else "1 day ahead" if days == 1 else f"{days} days ahead"
+    return f"Recall has meetings up to {local:%a} {local.day} {local:%b} ({ahead}); {asked}."

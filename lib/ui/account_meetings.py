@@ -13,14 +13,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
-from lib.account_view import OVERRIDE_LABELS, OVERRIDE_VALUES, override_changes
+from lib.account_view import (
+    OVERRIDE_LABELS,
+    OVERRIDE_VALUES,
+    data_horizon,
+    horizon_text,
+    override_changes,
+)
 from lib.actions import ActionError, OverrideChange
 from lib.autorecord import decide
 from lib.recall.models import CalendarMeeting, CalendarUser
 from lib.staff import Action
 from lib.ui.account_flash import set_flash
 from lib.ui.context import PageContext
-from lib.ui.data import refresh_account
+from lib.ui.data import FUTURE_MEETINGS_WINDOW, refresh_account
 from lib.ui.state import SK_EDITOR_GENERATION, SK_PENDING_OVERRIDES, SK_PENDING_OVERRIDES_FROM
 from lib.ui.text import code, plain
 
@@ -177,7 +183,11 @@ def render_meetings(
 ) -> None:
     user_id = user.external_id or ""
     tz = viewer_timezone(ctx.settings.display_timezone)
-    st.caption(f"Times in {tz.key}. Meetings from the last 7 days and the coming 4 weeks.")
+    now = datetime.now(UTC)
+    reach = horizon_text(
+        data_horizon(meetings, now), now=now, asked_ahead=FUTURE_MEETINGS_WINDOW, tz=tz
+    )
+    st.caption(f"Times in {tz.key}. Meetings from the last 7 days and the coming 4 weeks. {reach}")
     if table.empty:
         st.info(
             "No meetings. A user with no connected calendar has none; a newly connected one "
