@@ -351,6 +351,13 @@ def _details(
             st.markdown(f"Bot: {code(meeting.bot_id) if meeting.bot_id else 'none'}")
             if row["bot_shared_with"]:
                 st.caption(f"Shared with: {plain(row['bot_shared_with'])}")
+            if row["bot_shared_across"]:
+                st.caption(
+                    f"Also on the other calendar platform: {plain(row['bot_shared_across'])}. "
+                    "Recall documents one de-duplicated bot per calendar platform; if it keys "
+                    "on the join link alone, they share this meeting's bot too (the same bot "
+                    "id on their copy)."
+                )
             if meeting.join_url:
                 st.markdown(f"Join link: {code(meeting.join_url)}")
             st.caption(f"Meeting id {code(meeting.id)} · iCal {code(meeting.ical_uid)}")
