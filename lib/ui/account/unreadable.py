@@ -6,6 +6,7 @@ lets an admin open each row exactly as Recall sent it behind a "Raw data" contro
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import streamlit as st
@@ -39,7 +40,9 @@ def render_unreadable(ctx: PageContext, rows: Sequence[UnreadableRow], kind: str
             for index, row in enumerate(rows[:20]):
                 named = f" · id {code(row.id)}" if row.id else ""
                 st.caption(f"{plain(row.label())}{named}")
-                st.json(row.raw, expanded=False)
+                # A bare string would be taken for JSON text: serialise anything not a container.
+                raw = row.raw if isinstance(row.raw, dict | list) else json.dumps(row.raw)
+                st.json(raw, expanded=False)
                 if index < len(rows[:20]) - 1:
                     st.divider()
     else:
