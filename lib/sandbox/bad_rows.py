@@ -9,7 +9,8 @@ test can tell which one a reader tripped on.
 
 Two extra calendar users carry them (appended after the seeded users, so no other user changes):
 ``bad-rows-meetings`` (one oddity per meeting, on its first upcoming meetings with a link) and
-``bad-rows-connections`` (its connections and its user object).
+``bad-rows-connections`` (its connections and its user object). The heavy account also gets one
+unreadable meeting among its thousands, so the cost of setting one aside can be measured.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from lib.sandbox import corpus
 MEETINGS_USER = "bad-rows-meetings"
 CONNECTIONS_USER = "bad-rows-connections"
 USERS: tuple[str, ...] = (MEETINGS_USER, CONNECTIONS_USER)
+# ``quirks`` of the heavy account under bad_rows.
+HEAVY = "heavy"
 
 # In the order they are given to the user's upcoming meetings.
 MEETING_ODDITIES: tuple[str, ...] = (

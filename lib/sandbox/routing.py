@@ -3,6 +3,10 @@
 Every documented path is accepted with or without its trailing slash (Recall's own demo calls
 ``meetings/refresh`` without one). For an API request the order is: latency, fault, WAF rule,
 route (404), authentication (401), method (405), rate limit (429), handler.
+
+CORS is served like a public API's: browser clients (Recall's own V1 demo) call the calendar
+endpoints directly with the calendar token, so a preflight ``OPTIONS`` is answered without
+authentication and every response allows any origin.
 """
 
 from __future__ import annotations
@@ -26,6 +30,21 @@ API_PREFIX = "/api/v1/calendar/"
 SANDBOX_PREFIX = "/_sandbox/"
 CALENDAR_TOKEN_HEADER = "x-recallcalendarauthtoken"  # noqa: S105 (a header name)
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# What django-cors-headers (the usual choice for a DRF API) sends with every origin allowed, plus
+# the calendar token header; Retry-After is exposed so a browser client can honour a 429.
+CORS_HEADERS: dict[str, str] = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Retry-After",
+}
+PREFLIGHT_HEADERS: dict[str, str] = {
+    **CORS_HEADERS,
+    "Access-Control-Allow-Methods": "DELETE, GET, OPTIONS, PATCH, POST, PUT",
+    "Access-Control-Allow-Headers": (
+        f"accept, authorization, content-type, user-agent, {CALENDAR_TOKEN_HEADER}"
+    ),
+    "Access-Control-Max-Age": "86400",
+    "Vary": "Origin",
+}
 
 # Recall's WAF answers a GET that carries a body with an HTML page, not JSON.
 _WAF_PAGE = (
@@ -124,6 +143,14 @@ def calendar_user(request: Request, state: SandboxState) -> CalendarUser:
     return user
 
 
+def _is_preflight(request: Request) -> bool:
+    return (
+        request.method == "OPTIONS"
+        and "origin" in request.headers
+        and "access-control-request-method" in request.headers
+    )
+
+
 def _has_body(request: Request) -> bool:
     length = request.headers.get("content-length")
     return "transfer-encoding" in request.headers or (length is not None and length != "0")
@@ -137,11 +164,17 @@ class Dispatcher:
 
     async def handle(self, request: Request) -> Response:
         path = request.url.path
+        if _is_preflight(request):
+            return Response(status_code=200, headers=PREFLIGHT_HEADERS)
         if path.startswith(API_PREFIX):
-            return await self._api(request, _relative(path, API_PREFIX))
-        if path.startswith(SANDBOX_PREFIX):
-            return await self._sandbox(request, _relative(path, SANDBOX_PREFIX))
-        return _not_found()
+            response = await self._api(request, _relative(path, API_PREFIX))
+        elif path.startswith(SANDBOX_PREFIX):
+            response = await self._sandbox(request, _relative(path, SANDBOX_PREFIX))
+        else:
+            response = _not_found()
+        if not isinstance(response, DroppedResponse):
+            response.headers.update(CORS_HEADERS)
+        return response
 
     # ---- Calendar V1 -------------------------------------------------------------------------
 

@@ -103,6 +103,8 @@ class Workspace:
         if bad_rows:
             for name in oddities.USERS:
                 self._add(self._bad_rows_user(name))
+            if users > HEAVY_PERSON:
+                self._order[HEAVY_PERSON].quirks = oddities.HEAVY
 
     # ---- seeding -----------------------------------------------------------------------------
 
@@ -178,8 +180,9 @@ class Workspace:
         user.quirks = name
         return user
 
-    def _mark_oddities(self, user: CalendarUser) -> None:
-        """One oddity on each of the first upcoming meetings with a link and an end."""
+    def _mark_oddities(self, user: CalendarUser, kinds: tuple[str, ...]) -> None:
+        """One oddity of ``kinds`` on each of the first upcoming meetings with a link and an
+        end."""
         candidates = sorted(
             (
                 meeting
@@ -191,9 +194,7 @@ class Workspace:
             ),
             key=lambda meeting: (meeting.event.start, meeting.id),
         )
-        for number, (oddity, meeting) in enumerate(
-            zip(oddities.MEETING_ODDITIES, candidates, strict=False)
-        ):
+        for number, (oddity, meeting) in enumerate(zip(kinds, candidates, strict=False)):
             integer_id = oddities.INTEGER_ID_BASE + number if oddity == "integer_id" else None
             self.oddities[meeting.id] = (oddity, integer_id)
             if integer_id is not None:
@@ -257,7 +258,9 @@ class Workspace:
                 if conn.connected and conn.email:
                     user.meetings[conn.platform] = self._build(user, conn.platform, conn.email)
             if user.quirks == oddities.MEETINGS_USER:
-                self._mark_oddities(user)
+                self._mark_oddities(user, oddities.MEETING_ODDITIES)
+            elif user.quirks == oddities.HEAVY:
+                self._mark_oddities(user, ("unreadable_start_time",))
         return user.meetings
 
     def _build(self, user: CalendarUser, platform: str, email: str) -> dict[str, Meeting]:
