@@ -6,6 +6,11 @@ from the request until the meetings table is on screen and the app is idle. The 
 each round is cold (nothing cached: token, user and meetings fetched); later ones are warm.
 
     python -m bench.bench_account_render [--rounds 5]
+    python -m bench.bench_account_render --quarantine [--rounds 5]
+
+With ``--quarantine`` the embedded sandbox runs with ``bad_rows`` on, which gives the heavy
+account one meeting with an unreadable ``start_time`` among its 2,000: the page must show
+"1 meeting could not be read" and every other meeting, as fast as without it.
 """
 
 from __future__ import annotations
@@ -37,8 +42,14 @@ TARGET_SECONDS = 3.0
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--quarantine",
+        action="store_true",
+        help="one unreadable meeting among the heavy account's 2,000",
+    )
     args = parser.parse_args()
-    console = start_console(Path(tempfile.mkdtemp(prefix="bench-account-")))
+    env = {"CONSOLE_SANDBOX_BAD_ROWS": "true"} if args.quarantine else None
+    console = start_console(Path(tempfile.mkdtemp(prefix="bench-account-")), env)
     timings: list[float] = []
     cold: list[float] = []
     meetings_shown = ""
@@ -70,14 +81,21 @@ def main() -> None:
                 wait_for_app_run(page, timeout=60_000)
                 timings.append(time.perf_counter() - started)
             meetings_shown = page.get_by_text("meetings ·").first.inner_text()
+            if args.quarantine:
+                page.get_by_text("1 meeting could not be read").first.wait_for(timeout=10_000)
             browser.close()
     finally:
         stop_console(console)
     median = statistics.median(timings)
     print(f"account {HEAVY_USER}: {meetings_shown.split('·')[0].strip()}")
     verdict = "met" if max(timings + cold) <= TARGET_SECONDS else "MISSED"
+    label = (
+        "Account with 1 unreadable meeting among 2,000+ renders in the browser"
+        if args.quarantine
+        else "Account with 2,000+ meetings renders in the browser"
+    )
     print(
-        "| Account with 2,000+ meetings renders in the browser | "
+        f"| {label} | "
         f"warm median {median:.2f} s (worst {max(timings):.2f} s); "
         f"cold median {statistics.median(cold):.2f} s (worst {max(cold):.2f} s) | "
         f"≤ {TARGET_SECONDS:.0f} s | {verdict} |"

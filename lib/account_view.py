@@ -6,7 +6,7 @@ Pure pandas: the page renders what this builds, and tests check it without Strea
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import pandas as pd
@@ -108,6 +108,37 @@ def shared_bot_peers(
     return peers
 
 
+def other_platform_peers(
+    meetings: Sequence[CalendarMeeting],
+    user_id: str,
+    directory: pd.DataFrame | None,
+) -> list[list[str]]:
+    """For each meeting, workspace users whose connected calendar on the *other* calendar
+    platform is among its attendees. Recall documents de-duplication per calendar platform;
+    if it keys on the join link alone, they share this meeting's bot too."""
+    if directory is None or directory.empty:
+        return [[] for _ in meetings]
+    by_platform: dict[str, dict[str, str]] = {}
+    for platform in CALENDAR_PLATFORMS:
+        state = directory[platform] == "connected"
+        emails = directory.loc[state, f"{platform}_email"].fillna("").str.lower()
+        by_platform[platform] = dict(zip(emails, directory.loc[state, "user_id"], strict=True))
+    peers = []
+    for meeting in meetings:
+        own = meeting.calendar_platform or ""
+        found = set()
+        for platform, known in by_platform.items():
+            if platform == own:
+                continue
+            found |= {
+                known[email]
+                for email in (a.lower() for a in meeting.attendee_emails if a)
+                if email in known and known[email] != user_id
+            }
+        peers.append(sorted(found))
+    return peers
+
+
 def meetings_table(
     user: CalendarUser,
     meetings: Iterable[CalendarMeeting],
@@ -130,6 +161,7 @@ def meetings_table(
     preferences = user.preferences.flags()
     decisions = decide_for_user(frame, platforms, preferences, emails, now=now)
     peers = shared_bot_peers(meetings, user.external_id or "", directory)
+    across = other_platform_peers(meetings, user.external_id or "", directory)
     peer_counts = pd.Series([len(p) for p in peers], index=ids)
     consistency = consistency_frame(
         frame,
@@ -137,6 +169,7 @@ def meetings_table(
         now=now,
         preferences_changed_at=preferences_changed_at,
         bot_shared_with=peer_counts,
+        preferences=preferences,
     )
     table = pd.DataFrame(
         {
@@ -160,8 +193,10 @@ def meetings_table(
             "engine_reason": decisions["reason"].astype(str).to_numpy(),
             "mismatch": ~consistency["agrees"].astype(bool).to_numpy(),
             "mismatch_cause": consistency["detail"].fillna("").to_numpy(),
+            "mismatch_kind": consistency["cause"].fillna("").to_numpy(),
             "bot_id": [m.bot_id or "" for m in meetings],
             "bot_shared_with": [", ".join(p) for p in peers],
+            "bot_shared_across": [", ".join(p) for p in across],
             "override": [OVERRIDE_LABELS[m.override_should_record] for m in meetings],
         },
         index=pd.Index(ids, name="id"),
@@ -187,8 +222,10 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "engine_reason",
     "mismatch",
     "mismatch_cause",
+    "mismatch_kind",
     "bot_id",
     "bot_shared_with",
+    "bot_shared_across",
     "override",
 )
 
@@ -253,3 +290,25 @@ def preference_effect(
         }
     )
     return starts, stops, rows
+
+
+def data_horizon(meetings: Iterable[CalendarMeeting], now: datetime) -> datetime | None:
+    """The start of the latest upcoming meeting Recall sent, or None when it sent none."""
+    starts = [m.start_time for m in meetings if m.start_time is not None and m.start_time >= now]
+    return max(starts, default=None)
+
+
+def horizon_text(
+    latest: datetime | None, *, now: datetime, asked_ahead: timedelta, tz: tzinfo
+) -> str:
+    """How far ahead Recall's data reaches, in words, next to the period that was asked for.
+
+    Recall may sync a shorter horizon than the period the console asks for, so the page never
+    implies that an empty stretch means "no meetings"."""
+    asked = f"the console asked for the coming {asked_ahead.days} days"
+    if latest is None:
+        return f"Recall has no upcoming meetings for this user ({asked})."
+    local = latest.astimezone(tz)
+    days = (local.date() - now.astimezone(tz).date()).days
+    ahead = "today" if days == 0 else "1 day ahead" if days == 1 else f"{days} days ahead"
+    return f"Recall has meetings up to {local:%a} {local.day} {local:%b} ({ahead}); {asked}."

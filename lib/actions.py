@@ -10,8 +10,10 @@ nobody was allowed to make: every ``ActionError`` a write method raises has its 
 
 Calendar V1 has no conditional writes (no ETag), so the conflict check narrows the window for a
 lost update to the moment between the re-read and the write; it cannot close it entirely.
-Writes send only the fields that changed, so two people changing different fields never
-overwrite each other.
+Preferences are the exception to "send only what changed": Recall's preferences page says a flag
+missing from the object is treated as ``false``, so every preferences write sends all six flags
+(the values just re-read, plus the change) and reads all six back; a flag that changed without
+being asked for fails the write on screen and in its audit event.
 """
 
 from __future__ import annotations
@@ -63,6 +65,14 @@ class ConfirmationMismatchError(ActionError):
 
 class InvalidChangeError(ActionError):
     pass
+
+
+class UnrequestedChangeError(ActionError):
+    """Recall accepted a preferences write but holds a flag changed that nobody asked for."""
+
+
+class ChangeNotAppliedError(ActionError):
+    """Recall accepted a write but does not hold the value that was asked for."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +181,39 @@ def _preference_problem(after: Mapping[str, Any]) -> str | None:
 def meeting_info(meeting: CalendarMeeting) -> dict[str, Any]:
     """What the audit log keeps to name a meeting in words."""
     return {"kind": "meeting", "title": meeting.title, "start_time": meeting.start_time}
+
+
+def _preferences_verdict(
+    before: Mapping[str, Any], sent: Mapping[str, Any], held: Mapping[str, Any]
+) -> tuple[dict[str, Any], ActionError | None]:
+    """What Recall holds of the sent fields, and the error when it is not what was sent.
+
+    ``before`` holds all six flags as read just before the write (and ``bot_name`` when it was
+    changed); a flag whose value in ``sent`` equals ``before`` was not asked to change.
+    """
+    shown = {key: held.get(key, False if key in PREFERENCE_FLAGS else None) for key in sent}
+    unasked = [
+        key
+        for key in PREFERENCE_FLAGS
+        if key in sent and sent[key] == before.get(key) and shown[key] != sent[key]
+    ]
+    if unasked:
+        changes = ", ".join(
+            f"{key} {_show(before.get(key))} -> {_show(shown[key])}" for key in unasked
+        )
+        return shown, UnrequestedChangeError(
+            f"Recall accepted the change but now holds other preferences changed that were not "
+            f"asked for ({changes}). Check the account's preferences and set them back with a "
+            "reason; report it to the console's maintainers."
+        )
+    missing = [key for key in sent if shown[key] != sent[key]]
+    if missing:
+        changes = ", ".join(f"{key} is {_show(shown[key])}" for key in missing)
+        return shown, ChangeNotAppliedError(
+            f"Recall accepted the change but does not hold it ({changes}). Reload and try "
+            "again; if it persists, report it to the console's maintainers."
+        )
+    return shown, None
 
 
 class StaffRecorder:
@@ -287,9 +330,13 @@ class _Write:
         after: Any,
         read_back: Callable[[], Any] | None = None,
         result_view: Callable[[_T], Any] | None = None,
+        verify: Callable[[_T], tuple[Any, ActionError | None]] | None = None,
     ) -> _T:
         """Record the attempt, send the write and record how it ended; ``read_back`` says what
-        Recall holds after a refusal, ``result_view`` what to record of a success."""
+        Recall holds after a refusal, ``result_view`` what to record of a success. ``verify``
+        checks an accepted write against what Recall holds: it returns what to record and the
+        error when Recall does not hold what was asked (recorded as ``failed``, then raised as a
+        ``WriteFailedError`` carrying what Recall holds)."""
         self.record(Outcome.ATTEMPT, before=before, after=after)
         try:
             result = call()
@@ -310,6 +357,18 @@ class _Write:
             # An attempt on record must never be left without its outcome.
             self.record(Outcome.FAILED, before=before, error_class=type(exc).__name__)
             raise
+        if verify is not None:
+            try:
+                shown, problem = verify(result)
+            except Exception as exc:
+                self.record(Outcome.FAILED, before=before, error_class=type(exc).__name__)
+                raise
+            if problem is not None:
+                error_class = type(problem).__name__
+                self.record(Outcome.FAILED, before=before, after=shown, error_class=error_class)
+                raise WriteFailedError(problem.message, error_class=error_class, current=shown)
+            self.record(Outcome.OK, before=before, after=shown)
+            return result
         shown = result_view(result) if result_view is not None else after
         self.record(Outcome.OK, before=before, after=shown)
         return result
@@ -398,10 +457,14 @@ class Actions(StaffRecorder):
         reason: str | None,
         ticket: str | None = None,
     ) -> CalendarUser:
-        """Apply the changed preferences only, after checking nobody changed them meanwhile.
+        """Apply the changed preferences, after checking nobody changed them meanwhile.
 
         ``loaded`` is what the page showed, ``wanted`` what staff asked for; keys other than the
         six ``record_*`` flags and ``bot_name`` are ignored (an edit state can be crafted).
+        The write sends all six flags (the values re-read just before, plus the change) and
+        ``bot_name`` when it changes; all six are then read back, and a flag Recall holds
+        changed without being asked for (or a change it does not hold) fails the write. The
+        audit events record all six flags before, as sent, and as read back.
         """
         diff = preference_diff(loaded, wanted)
         before = {k: old for k, (old, _) in diff.items()}
@@ -430,14 +493,29 @@ class Actions(StaffRecorder):
                 before={c.field: c.current for c in conflicts},
                 after=after,
             )
-        flags = {k: v for k, v in after.items() if k != "bot_name"}
+        # Recall reads a flag missing from the object as false: send all six, always.
+        flags = {
+            **current_user.preferences.flags(),
+            **{k: v for k, v in after.items() if k != "bot_name"},
+        }
         bot_name = after.get("bot_name")
+        sent_before = {**current_user.preferences.flags(), **before}
+        sent = {**flags, **({"bot_name": bot_name} if "bot_name" in after else {})}
+
+        def verify(user: CalendarUser) -> tuple[dict[str, Any], ActionError | None]:
+            # The write's own answer is not proof: read what Recall holds now.
+            try:
+                held = self.client.get_user(user_id)
+            except RecallError:
+                held = user
+            return _preferences_verdict(sent_before, sent, held.preferences.to_v1())
+
         return write.call(
             lambda: self.client.update_preferences(user_id, flags, bot_name=bot_name),
-            before=before,
-            after=after,
+            before=sent_before,
+            after=sent,
             read_back=lambda: self.client.get_user(user_id).preferences.to_v1(),
-            result_view=lambda user: {k: user.preferences.to_v1().get(k) for k in after},
+            verify=verify,
         )
 
     # -- meeting overrides ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from lib.loopback import is_loopback_url
 from lib.presets.api_version import DEFAULT_API_VERSION, ApiVersion, parse_api_version
-from lib.recall.regions import REGIONS
+from lib.recall.regions import REGIONS, canonical_region
 
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
 
@@ -120,6 +120,7 @@ class Settings(BaseModel):
     @field_validator("recall_region")
     @classmethod
     def _known_region(cls, value: str) -> str:
+        value = canonical_region(value)
         if value not in REGIONS:
             known = ", ".join(sorted(REGIONS))
             raise ValueError(f"unknown Recall region; use one of {known}")

@@ -5,6 +5,7 @@ import streamlit as st
 from lib.account_view import preferences_label
 from lib.audit import Outcome
 from lib.staff import Action
+from lib.ui.account.unreadable import render_unreadable
 from lib.ui.account_activity import render_activity
 from lib.ui.account_calendars import render_calendars
 from lib.ui.account_flash import render_flash
@@ -84,6 +85,9 @@ if directory.frame.loc[user_id, "duplicate_of"]:
         "bots. The product should use one user id per person.",
         icon=":material/content_copy:",
     )
+
+render_unreadable(ctx, account.unreadable, "meeting")
+render_unreadable(ctx, user.unreadable_connections, "calendar connection")
 
 meetings_tab, preferences_tab, calendars_tab, activity_tab = st.tabs(
     ["Meetings", "Preferences", "Calendars", "Activity"]

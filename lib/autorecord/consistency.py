@@ -38,6 +38,11 @@ RECENT_CHANGE = "recent_change"
 BOT_ALREADY_DISPATCHED = "bot_already_dispatched"
 DEDUPLICATED_BOT = "deduplicated_bot"
 TEAMS_NATIVE_BOT_CREDENTIALS = "teams_native_bot_credentials"
+# Where the docs are silent (reference §10): Recall may combine the enabled base preferences
+# with AND rather than the OR the rules assume, and may send an all-day event with an end time
+# (the rules take all-day events to have none) and not record it.
+BASE_PREFERENCES_ALL = "base_preferences_all"
+ALL_DAY_EVENT = "all_day_event"
 UNKNOWN = "unknown"
 # In the order they are tried: the first that applies is reported.
 CAUSES: tuple[str, ...] = (
@@ -45,10 +50,32 @@ CAUSES: tuple[str, ...] = (
     OVERRIDE_ON_RECALL,
     RECENT_CHANGE,
     BOT_ALREADY_DISPATCHED,
+    ALL_DAY_EVENT,
+    BASE_PREFERENCES_ALL,
     DEDUPLICATED_BOT,
     TEAMS_NATIVE_BOT_CREDENTIALS,
     UNKNOWN,
 )
+# Each cause in a few words, for summaries ("most common likely cause: ...").
+CAUSE_LABELS: dict[str, str] = {
+    WILL_RECORD_MISSING: "Recall sent no will_record",
+    OVERRIDE_ON_RECALL: "an override set on Recall's side",
+    RECENT_CHANGE: "a recent change Recall has not applied yet",
+    BOT_ALREADY_DISPATCHED: "the bot was already sent",
+    ALL_DAY_EVENT: "all-day events that carry an end time",
+    BASE_PREFERENCES_ALL: "Recall may need every enabled preference to match (AND, not OR)",
+    DEDUPLICATED_BOT: "one de-duplicated bot shared with another calendar",
+    TEAMS_NATIVE_BOT_CREDENTIALS: "Teams credentials Recall needs",
+    UNKNOWN: "no documented cause fits",
+}
+# The base preferences and the meeting fact each one selects on (as the rules read them).
+_BASE_MATCH: dict[str, tuple[str, bool]] = {
+    "record_non_host": ("is_hosted_by_me", False),
+    "record_external": ("is_external", True),
+    "record_internal": ("is_external", False),
+    "record_recurring": ("is_recurring", True),
+}
+_DAY = timedelta(days=1)
 
 _PREFERENCE_RULES = frozenset(
     {
@@ -79,6 +106,9 @@ class _Observed:
     start: datetime | None
     is_teams: bool
     recall_reason: str | None
+    end: datetime | None = None
+    # Enabled base preference -> whether this meeting matches it; empty when not known.
+    base_matches: tuple[tuple[str, bool], ...] = ()
 
 
 def _minutes_ago(now: datetime, then: datetime) -> str:
@@ -150,6 +180,25 @@ def _explain(
                 "already sent; preference changes only remove bots from upcoming meetings."
             )
         return Consistency(False, BOT_ALREADY_DISPATCHED, detail)
+    if record and not recall and _looks_all_day(observed.start, observed.end):
+        return Consistency(
+            False,
+            ALL_DAY_EVENT,
+            "This looks like an all-day event (it runs from midnight for whole days). Recall does "
+            "not send bots to all-day events, but its meeting objects have no all-day flag and "
+            "this one has an end time, so the rules read it as an ordinary meeting.",
+        )
+    if record and not recall and rule in r.RECORDING_RULES and rule != r.OVERRIDE_TRUE:
+        unmatched = [name for name, matched in observed.base_matches if not matched]
+        matched = [name for name, matched in observed.base_matches if matched]
+        if matched and unmatched:
+            return Consistency(
+                False,
+                BASE_PREFERENCES_ALL,
+                f"The rules record this meeting because it matches {_names(matched)}, but it "
+                f"does not match {_names(unmatched)}, which is also on. Recall may require "
+                "every enabled preference to match (AND) where the rules need any one (OR).",
+            )
     if bot_shared_with > 0:
         others = (
             "1 other calendar" if bot_shared_with == 1 else f"{bot_shared_with} other calendars"
@@ -178,6 +227,34 @@ def _explain(
     return Consistency(False, UNKNOWN, "No documented cause fits." + said)
 
 
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _looks_all_day(start: datetime | None, end: datetime | None) -> bool:
+    if start is None or end is None or end <= start:
+        return False
+    length = end - start
+    midnight = start.hour == start.minute == start.second == start.microsecond == 0
+    # Whole days, or a day that ends at 23:59:59 ("end of day").
+    return midnight and (
+        length % _DAY == timedelta(0) or (length + timedelta(seconds=1)) % _DAY == timedelta(0)
+    )
+
+
+def _base_matches(
+    preferences: Mapping[str, Any] | None, facts: Mapping[str, Any]
+) -> tuple[tuple[str, bool], ...]:
+    if not preferences:
+        return ()
+    out = []
+    for name, (fact, wanted) in _BASE_MATCH.items():
+        value = facts.get(fact)
+        if preferences.get(name) and isinstance(value, bool | np.bool_):
+            out.append((name, bool(value) is wanted))
+    return tuple(out)
+
+
 def _is_teams(platform: object, has_teams_invite: bool) -> bool:
     if isinstance(platform, str) and platform:
         return platform in TEAMS_PLATFORMS
@@ -200,8 +277,12 @@ def check_consistency(
     preferences_changed_at: datetime | None = None,
     override_changed_at: datetime | None = None,
     bot_shared_with: int = 0,
+    preferences: Mapping[str, Any] | None = None,
 ) -> Consistency:
     """Compare ``meeting["will_record"]`` with ``decision`` and explain a disagreement.
+
+    ``preferences``: the user's flags the decision was made with, if known; they let a gap be
+    put down to how Recall combines the base preferences.
 
     ``preferences_changed_at`` / ``override_changed_at``: when the user's preferences or this
     meeting's override last changed, if known (e.g. from the audit log). ``bot_shared_with``: how
@@ -217,6 +298,8 @@ def check_consistency(
             meeting.get("meeting_platform"), isinstance(meeting.get("teams_invite"), Mapping)
         ),
         recall_reason=_text(meeting.get("will_record_reason")),
+        end=parse_time(meeting.get("end_time"), "end_time"),
+        base_matches=_base_matches(preferences, meeting),
     )
     return _explain(
         observed,
@@ -248,6 +331,7 @@ def consistency_frame(
     preferences_changed_at: datetime | None = None,
     override_changed_at: datetime | pd.Series | None = None,
     bot_shared_with: int | pd.Series = 0,
+    preferences: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """:func:`check_consistency` for every row: columns ``agrees``, ``cause``, ``detail``.
 
@@ -272,6 +356,11 @@ def consistency_frame(
         rules = decisions["rule"].astype(object).to_numpy()
         override = meetings["override_should_record"].astype("boolean")
         starts = meetings["start_time"]
+        ends = meetings["end_time"]
+        fact_columns = {
+            name: meetings[name].astype("boolean")
+            for name in ("is_hosted_by_me", "is_external", "is_recurring")
+        }
         platform = meetings["meeting_platform"].to_numpy(dtype=object, na_value=None)
         invites = meetings["invite_fields"].to_numpy(dtype=object, na_value="")
         reasons = meetings["will_record_reason"].to_numpy(dtype=object, na_value=None)
@@ -279,6 +368,11 @@ def consistency_frame(
         override_changes = _per_row(override_changed_at, index).to_numpy(dtype=object)
         for row in rows:
             start = starts.iloc[row]
+            end = ends.iloc[row]
+            facts = {
+                name: None if pd.isna(column.iloc[row]) else bool(column.iloc[row])
+                for name, column in fact_columns.items()
+            }
             result = _explain(
                 _Observed(
                     recall=None if pd.isna(recall.iloc[row]) else bool(recall.iloc[row]),
@@ -286,6 +380,8 @@ def consistency_frame(
                     start=None if pd.isna(start) else start.to_pydatetime(),
                     is_teams=_is_teams(platform[row], "teams_invite" in invites[row]),
                     recall_reason=_text(reasons[row]),
+                    end=None if pd.isna(end) else end.to_pydatetime(),
+                    base_matches=_base_matches(preferences, facts),
                 ),
                 bool(record[row]),
                 str(rules[row]),

@@ -9,14 +9,14 @@ Silent user creation
     seen. Every per-user method mints a token through it on a cache miss, so calling one for an
     id that is not a calendar user *creates that user*. The client is a faithful transport and
     does not guard against this; callers (the console's action layer) check the workspace's user
-    list first. The one place the client mints on its own initiative, re-minting after a 401,
-    first checks that the user is still listed, so a user deleted meanwhile is reported as
-    ``NotFoundError`` instead of being recreated. Likewise a user deleted through this client
-    is remembered: per-user methods raise ``NotFoundError`` for it, without minting, until a
-    user list shows the id again or ``authenticate`` is called for it explicitly. A user deleted
-    elsewhere (another console process, the company's product) is the caller's to know about:
-    a ``mint_guard`` (see ``set_mint_guard``) is called before every implicit mint and refuses
-    it by raising.
+    list first. The one place the client mints on its own initiative, re-minting after a 401
+    or 403 on a calendar-token call, first checks that the user is still listed, so a user
+    deleted meanwhile is reported as ``NotFoundError`` instead of being recreated. Likewise a
+    user deleted through this client is remembered: per-user methods raise ``NotFoundError``
+    for it, without minting, until a user list shows the id again or ``authenticate`` is
+    called for it explicitly. A user deleted elsewhere (another console process, the company's
+    product) is the caller's to know about: a ``mint_guard`` (see ``set_mint_guard``) is called
+    before every implicit mint and refuses it by raising.
 
 Retries
     Each public call has a total ``deadline``; every HTTP attempt has an explicit ``timeout``.
@@ -72,6 +72,7 @@ from lib.recall.errors import (
 from lib.recall.models import CALENDAR_PLATFORMS, PREFERENCE_FLAGS, CalendarMeeting, CalendarUser
 from lib.recall.ratelimit import AUTHENTICATE, CALENDAR_USER, USERS_LIST, WORKSPACE, RateLimiter
 from lib.recall.regions import normalize_base_url
+from lib.recall.rows import RowList, read_rows
 from lib.recall.tokens import TokenCache
 
 logger = logging.getLogger(__name__)
@@ -386,11 +387,12 @@ class RecallClient:
         *,
         bot_name: str | None = None,
     ) -> CalendarUser:
-        """Change some recording preferences (a partial PUT) and return the updated user.
+        """Send recording preferences (``PUT user/``) and return the user Recall answers with.
 
         ``preferences`` holds any of the six ``record_*`` flags (bools) and optionally
-        ``bot_name``; keys not given keep their value. Mints a token on a cache miss, which
-        creates the user if it does not exist.
+        ``bot_name``, sent as given. Recall's preferences page says a flag missing from the
+        object is treated as ``false``, so a caller changing one flag sends all six (the action
+        layer does). Mints a token on a cache miss, which creates the user if it does not exist.
         """
         body = {"preferences": _preferences_body(preferences, bot_name)}
         response = self._user_request(USER_UPDATE_EP, user_id, body=body)
@@ -439,8 +441,9 @@ class RecallClient:
         ical_uid: str | None = None,
         start_time_after: datetime | None = None,
         start_time_before: datetime | None = None,
-    ) -> list[CalendarMeeting]:
-        """The user's meetings (``ical_uid`` is a case-sensitive prefix filter).
+    ) -> RowList[CalendarMeeting]:
+        """The user's meetings (``ical_uid`` is a case-sensitive prefix filter); meetings that
+        do not fit the model are in the result's ``unreadable``, not raised.
 
         Mints a token on a cache miss, which creates the user if it does not exist.
         """
@@ -452,9 +455,7 @@ class RecallClient:
         if start_time_before is not None:
             params["start_time_before"] = _iso(start_time_before, "start_time_before")
         response = self._user_request(MEETINGS_LIST_EP, user_id, params=params)
-        return self._parse_list(
-            _json_body(response, MEETINGS_LIST_EP), CalendarMeeting, MEETINGS_LIST_EP
-        )
+        return self._parse_rows(_json_body(response, MEETINGS_LIST_EP), MEETINGS_LIST_EP)
 
     def get_meeting(self, user_id: str, meeting_id: str) -> CalendarMeeting:
         """One of the user's meetings.
@@ -487,16 +488,14 @@ class RecallClient:
         )
         return self._parse_one(response, CalendarMeeting, MEETING_UPDATE_EP)
 
-    def refresh_meetings(self, user_id: str) -> list[CalendarMeeting]:
+    def refresh_meetings(self, user_id: str) -> RowList[CalendarMeeting]:
         """Ask Recall to resync the user's calendar now; returns the meetings.
 
         Raises ``CalendarDisconnectedError`` when no calendar is connected. Mints a token on a
         cache miss, which creates the user if it does not exist.
         """
         response = self._user_request(MEETINGS_REFRESH_EP, user_id)
-        return self._parse_list(
-            _json_body(response, MEETINGS_REFRESH_EP), CalendarMeeting, MEETINGS_REFRESH_EP
-        )
+        return self._parse_rows(_json_body(response, MEETINGS_REFRESH_EP), MEETINGS_REFRESH_EP)
 
     # -- request pipeline --------------------------------------------------------------------
 
@@ -630,7 +629,10 @@ class RecallClient:
             )
             result.uncertain = result.uncertain or uncertain
             uncertain = result.uncertain
-            if result.response is None or result.response.status_code != 401:
+            # How Recall refuses a bad or expired calendar token is undocumented: 401, or 403 as
+            # Django REST Framework answers a failed header authentication. Either gets one fresh
+            # token and one retry.
+            if result.response is None or result.response.status_code not in (401, 403):
                 return result
             self._tokens.invalidate(self._base_url, user_id)
             if attempt == 1:
@@ -639,6 +641,10 @@ class RecallClient:
             # was deleted meanwhile; only re-mint for a user that is still listed.
             if not self._still_listed(user_id, deadline):
                 return _Result(None, uncertain=uncertain, gone=True)
+        if result.response is not None and result.response.status_code == 403:
+            raise ForbiddenError(
+                _token_forbidden_message(uncertain), status_code=403, endpoint=ep.name
+            )
         raise CalendarTokenError(status_code=401, endpoint=ep.name)
 
     def _seen_listed(self, users: list[CalendarUser]) -> None:
@@ -884,6 +890,25 @@ class RecallClient:
             endpoint=ep.name,
         )
 
+    def _parse_rows(self, data: Any, ep: Endpoint) -> RowList[CalendarMeeting]:
+        """Meetings, with any that do not fit set aside (``.unreadable``) instead of failing
+        the whole list: one odd row must not hide an account."""
+        if not isinstance(data, list):
+            raise UnexpectedResponseError(
+                f"Recall's answer to {ep.name} was not a list. Report it to the console's "
+                "maintainers.",
+                endpoint=ep.name,
+            )
+        rows = read_rows(data, CalendarMeeting, "meeting")
+        if rows.unreadable:
+            logger.warning(
+                "recall %s: %d of %d meetings could not be read",
+                ep.name,
+                len(rows.unreadable),
+                len(data),
+            )
+        return rows
+
     def _parse_list(self, data: Any, model: type[M], ep: Endpoint) -> list[M]:
         if not isinstance(data, list):
             raise UnexpectedResponseError(
@@ -950,6 +975,20 @@ def _preferences_body(preferences: Mapping[str, Any], bot_name: str | None) -> d
     if errors:
         raise ValidationError(field_errors=errors, status_code=None, endpoint=USER_UPDATE_EP.name)
     return body
+
+
+def _token_forbidden_message(uncertain: bool) -> str:
+    applied = (
+        "it may or may not have been applied, so reload to check before trying again"
+        if uncertain
+        else "nothing was changed"
+    )
+    return (
+        "Recall refused the request for this user twice with HTTP 403, the second time with a "
+        "newly issued calendar token. Recall's web firewall may be the cause (it answers 403 to "
+        f"requests it blocks); {applied}. Try again in a few minutes; if it persists, report it "
+        "to the console's maintainers."
+    )
 
 
 def _iso(value: datetime, name: str) -> str:

@@ -70,7 +70,8 @@ class NotFoundError(RecallError):
 
 
 class ForbiddenError(RecallError):
-    """Recall's firewall or permissions refused the request (403)."""
+    """Recall's firewall or permissions refused the request (403); on a calendar-token call,
+    after one retry with a fresh token."""
 
     default_message = (
         "Recall refused the request (HTTP 403, usually its web firewall). The request was not "

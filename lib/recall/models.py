@@ -2,7 +2,11 @@
 
 Recall's objects have grown fields over time, so unknown fields are kept (``extra="allow"``)
 rather than rejected, and optional-in-practice fields default instead of failing the whole
-list. Models are frozen: they are shared between sessions through caches.
+list. Where the meaning is clear, values outside the published spec are coerced: a null
+``is_organizer`` or ``connected`` is false, a numeric id is its text, nulls inside lists are
+dropped, and unknown enum values stay strings. A calendar connection that still does not fit is
+set aside in ``CalendarUser.unreadable_connections`` (see ``lib.recall.rows``) rather than
+failing the user. Models are frozen: they are shared between sessions through caches.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lib.recall import invites
+from lib.recall.rows import UnreadableRow, read_rows
 
 CalendarPlatform = Literal["google", "microsoft"]
 CALENDAR_PLATFORMS: tuple[CalendarPlatform, ...] = ("google", "microsoft")
@@ -25,6 +30,21 @@ PREFERENCE_FLAGS: tuple[str, ...] = (
     "record_confirmed",
     "record_only_host",
 )
+
+
+def _id_text(value: Any) -> Any:
+    # An id sent as a number means the same id; bools are not ids.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _without_nulls(value: Any) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [item for item in value if item is not None]
+    return value
 
 
 class _V1Model(BaseModel):
@@ -42,6 +62,16 @@ class Connection(_V1Model):
     connected: bool = False
     email: str | None = None
     id: str | None = None
+
+    @field_validator("connected", mode="before")
+    @classmethod
+    def _null_is_false(cls, value: Any) -> Any:
+        return False if value is None else value
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> Any:
+        return _id_text(value)
 
 
 class Preferences(_V1Model):
@@ -61,6 +91,11 @@ class Preferences(_V1Model):
     def _null_is_false(cls, value: Any) -> Any:
         return False if value is None else value
 
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> Any:
+        return _id_text(value)
+
     def flags(self) -> dict[str, bool]:
         """The six ``record_*`` flags by name."""
         return {name: bool(getattr(self, name)) for name in PREFERENCE_FLAGS}
@@ -76,11 +111,31 @@ class CalendarUser(_V1Model):
     external_id: str | None = None
     connections: list[Connection] = Field(default_factory=list)
     preferences: Preferences = Field(default_factory=Preferences)
+    # Connections Recall sent that do not fit the model; never part of the V1 JSON.
+    unreadable_connections: tuple[UnreadableRow, ...] = Field(default=(), exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _set_aside_unreadable_connections(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = {key: value for key, value in data.items() if key != "unreadable_connections"}
+        connections = data.get("connections")
+        if isinstance(connections, list):
+            rows = read_rows(connections, Connection, "calendar connection")
+            data["connections"] = list(rows)
+            data["unreadable_connections"] = rows.unreadable
+        return data
 
     @field_validator("connections", mode="before")
     @classmethod
     def _null_is_empty(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    @field_validator("id", "external_id", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> Any:
+        return _id_text(value)
 
     @field_validator("preferences", mode="before")
     @classmethod
@@ -112,6 +167,11 @@ class Attendee(_V1Model):
     email: str | None = None
     is_organizer: bool = False
     status: str | None = None
+
+    @field_validator("is_organizer", mode="before")
+    @classmethod
+    def _null_is_false(cls, value: Any) -> Any:
+        return False if value is None else value
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -171,7 +231,12 @@ class CalendarMeeting(_V1Model):
     @field_validator("attendee_emails", "attendees", mode="before")
     @classmethod
     def _null_is_empty(cls, value: Any) -> Any:
-        return [] if value is None else value
+        return _without_nulls(value)
+
+    @field_validator("id", "bot_id", "platform_id", "ical_uid", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> Any:
+        return _id_text(value)
 
     @property
     def join_url(self) -> str | None:

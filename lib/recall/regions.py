@@ -9,12 +9,22 @@ from __future__ import annotations
 from types import MappingProxyType
 from urllib.parse import urlsplit, urlunsplit
 
+# As on Recall's current regions page.
 REGIONS: MappingProxyType[str, str] = MappingProxyType(
     {
         "us-west-2": "https://us-west-2.recall.ai",  # US pay-as-you-go
         "us-east-1": "https://us-east-1.recall.ai",  # US monthly plan
         "eu-central-1": "https://eu-central-1.recall.ai",  # EU (Frankfurt)
         "ap-northeast-1": "https://ap-northeast-1.recall.ai",  # Japan (Tokyo)
+    }
+)
+
+# The regions page says the legacy host "will continue to work for the US Monthly plan": it is
+# the same deployment as us-east-1, so a workspace configured with it is that region.
+REGION_ALIASES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "api.recall.ai": "us-east-1",
+        "https://api.recall.ai": "us-east-1",
     }
 )
 
@@ -33,12 +43,19 @@ def resolve_base_url(region: str | None, base_url: str | None) -> str:
     if base_url is not None and base_url.strip():
         return normalize_base_url(base_url)
     if region is not None and region.strip():
-        key = region.strip().lower()
+        key = canonical_region(region)
         if key not in REGIONS:
             known = ", ".join(REGIONS)
             raise ValueError(f"Unknown Recall region {region!r}; expected one of: {known}.")
         return REGIONS[key]
     raise ValueError("Choose a Recall region or give a base URL.")
+
+
+def canonical_region(region: str) -> str:
+    """The region name for ``region`` or one of its aliases (``api.recall.ai`` is us-east-1);
+    anything else is returned trimmed and lower-cased, for the caller to refuse."""
+    key = region.strip().lower().rstrip("/")
+    return REGION_ALIASES.get(key, key)
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -66,4 +83,4 @@ def region_of(base_url: str) -> str | None:
     for name, url in REGIONS.items():
         if url == normalized:
             return name
-    return None
+    return REGION_ALIASES.get(normalized)

@@ -46,6 +46,7 @@ class Action(StrEnum):
     EXPORT_AUDIT = "export_audit"
     MANAGE_STAFF_SESSIONS = "manage_staff_sessions"
     FIND_BOT = "find_bot"
+    VIEW_RAW_DATA = "view_raw_data"
 
 
 # The least role that may perform each action. Every action must appear here: `can` refuses
@@ -73,6 +74,8 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.MANAGE_STAFF_SESSIONS: Role.ADMIN,
     # Following a bot is a read, like viewing an account.
     Action.FIND_BOT: Role.VIEWER,
+    # Objects exactly as Recall sent them: every field, including ones the console never shows.
+    Action.VIEW_RAW_DATA: Role.ADMIN,
 }
 
 

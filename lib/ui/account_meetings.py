@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
-from lib.account_view import OVERRIDE_LABELS, OVERRIDE_VALUES, override_changes
+from lib.account_view import (
+    OVERRIDE_LABELS,
+    OVERRIDE_VALUES,
+    data_horizon,
+    horizon_text,
+    override_changes,
+)
 from lib.actions import OverrideChange
 from lib.autorecord import decide
 from lib.override_save import OverrideSave
@@ -22,7 +28,7 @@ from lib.staff import Action
 from lib.ui.account_flash import set_flash
 from lib.ui.bots import bot_failure_filter, render_what_happened
 from lib.ui.context import PageContext
-from lib.ui.data import refresh_account
+from lib.ui.data import FUTURE_MEETINGS_WINDOW, refresh_account
 from lib.ui.exports import table_export_buttons
 from lib.ui.state import (
     SK_EDITOR_GENERATION,
@@ -193,7 +199,11 @@ def render_meetings(
 ) -> None:
     user_id = user.external_id or ""
     tz = viewer_timezone(ctx.settings.display_timezone)
-    st.caption(f"Times in {tz.key}. Meetings from the last 7 days and the coming 4 weeks.")
+    now = datetime.now(UTC)
+    reach = horizon_text(
+        data_horizon(meetings, now), now=now, asked_ahead=FUTURE_MEETINGS_WINDOW, tz=tz
+    )
+    st.caption(f"Times in {tz.key}. Meetings from the last 7 days and the coming 4 weeks. {reach}")
     if table.empty:
         st.info(
             "No meetings. A user with no connected calendar has none; a newly connected one "
@@ -397,6 +407,13 @@ def _details(
             st.markdown(f"Bot: {code(meeting.bot_id) if meeting.bot_id else 'none'}")
             if row["bot_shared_with"]:
                 st.caption(f"Shared with: {plain(row['bot_shared_with'])}")
+            if row["bot_shared_across"]:
+                st.caption(
+                    f"Also on the other calendar platform: {plain(row['bot_shared_across'])}. "
+                    "Recall documents one de-duplicated bot per calendar platform; if it keys "
+                    "on the join link alone, they share this meeting's bot too (the same bot "
+                    "id on their copy)."
+                )
             if meeting.join_url:
                 st.markdown(f"Join link: {code(meeting.join_url)}")
             st.caption(f"Meeting id {code(meeting.id)} · iCal {code(meeting.ical_uid)}")

@@ -24,6 +24,7 @@ from lib.directory import users_frame_from_v1
 from lib.mint_gate import MintGate
 from lib.recall import RecallClient
 from lib.recall.models import CalendarMeeting, CalendarUser
+from lib.recall.rows import UnreadableRow
 from lib.ui.backend import Backend, get_settings
 
 DIRECTORY_TTL_SECONDS = 120
@@ -31,6 +32,10 @@ ACCOUNT_TTL_SECONDS = 60
 # Meetings that ended recently are shown too: "why didn't the bot join yesterday?" is the
 # commonest question, and Recall keeps past meetings for 60 days.
 PAST_MEETINGS_WINDOW = timedelta(days=7)
+# The period the account page shows ahead of now. Asked of Recall explicitly: how far ahead it
+# syncs is undocumented (its FAQ says four weeks, its own demo says 14 days), so the page says
+# how far the data it got actually reaches.
+FUTURE_MEETINGS_WINDOW = timedelta(days=28)
 
 
 def key_fingerprint(backend: Backend) -> str:
@@ -150,16 +155,26 @@ class AccountSnapshot:
     user: CalendarUser
     meetings: tuple[CalendarMeeting, ...]
     fetched_at: datetime
+    # Meetings Recall sent that do not fit the model: shown as such, never hiding the rest.
+    unreadable: tuple[UnreadableRow, ...] = ()
+
+
+def load_account(recall: RecallClient, user_id: str, now: datetime) -> AccountSnapshot:
+    """The user and the meetings of the period the page shows, both ends asked for."""
+    user = recall.get_user(user_id)
+    meetings = recall.list_meetings(
+        user_id,
+        start_time_after=now - PAST_MEETINGS_WINDOW,
+        start_time_before=now + FUTURE_MEETINGS_WINDOW,
+    )
+    return AccountSnapshot(user, tuple(meetings), now, getattr(meetings, "unreadable", ()))
 
 
 @st.cache_resource(ttl=ACCOUNT_TTL_SECONDS, max_entries=256, show_spinner="Loading the account…")
 def _account(
     base_url: str, fingerprint: str, user_id: str, _recall: RecallClient
 ) -> AccountSnapshot:
-    now = datetime.now(UTC)
-    user = _recall.get_user(user_id)
-    meetings = _recall.list_meetings(user_id, start_time_after=now - PAST_MEETINGS_WINDOW)
-    return AccountSnapshot(user, tuple(meetings), now)
+    return load_account(_recall, user_id, datetime.now(UTC))
 
 
 def get_account(backend: Backend, user_id: str) -> AccountSnapshot:

@@ -19,8 +19,9 @@ from lib.cohort import (
 from lib.recall.models import CalendarUser
 from lib.ui.account_open import deleted_meanwhile, render_open_form
 from lib.ui.context import PageContext, current_view_as
-from lib.ui.data import get_account, get_directory
+from lib.ui.data import get_account, get_directory, get_meetings_table
 from lib.ui.errors import attempt
+from lib.ui.preview.disagreements import render_disagreements
 from lib.ui.preview_charts import timeline_chart
 from lib.ui.preview_prefs import candidate_picker, describe, load_preferences
 from lib.ui.preview_tables import changes_table, export_button, meetings_table, viewer_zone
@@ -173,6 +174,7 @@ def render_single_user(ctx: PageContext) -> None:
         return
     _metrics(frame)
     zone = viewer_zone(ctx)
+    render_disagreements(get_meetings_table(ctx.backend, account, directory, None), zone)
 
     st.subheader("Next 4 weeks", divider="gray")
     by_day = meetings_by_day(frame, zone=zone, days=local_days(now, zone))

@@ -262,8 +262,9 @@ def test_preference_change_shows_diff_and_effect_then_saves(console_app, app_san
     assert at.metric[4].value == "Support Notetaker"
 
     [ok] = audit_events(data_dir, action="preferences.update", outcome="ok")
-    assert ok.before == {flag: False, "bot_name": loaded.bot_name}
-    assert ok.after == {flag: True, "bot_name": "Support Notetaker"}
+    # All six flags are on record, as read before and as read back after.
+    assert ok.before == {**loaded.flags(), "bot_name": loaded.bot_name}
+    assert ok.after == {**loaded.flags(), flag: True, "bot_name": "Support Notetaker"}
     assert ok.reason == REASON
 
 

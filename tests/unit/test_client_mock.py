@@ -398,6 +398,52 @@ def test_401_after_reminting_raises_calendar_token_error() -> None:
     assert len(fake.calls(USER)) == 2
 
 
+def test_403_on_a_token_endpoint_remints_once_and_retries() -> None:
+    # DRF answers 403 when a custom-header authentication fails, so an expired calendar token
+    # may come back as 403 rather than 401.
+    client, fake, _ = make()
+    fake.script(AUTH, (200, {"token": TOKEN_1}), (200, {"token": TOKEN_2}))
+    fake.script(USER_PUT, (403, {"detail": "Invalid token."}), (200, user_json()))
+    client.update_preferences("u1", {"record_external": True})
+    assert [r.headers["x-recallcalendarauthtoken"] for r in fake.calls(USER_PUT)] == [
+        TOKEN_1,
+        TOKEN_2,
+    ]
+    assert client.token_cache.get(BASE, "u1") == TOKEN_2
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "words"),
+    [(401, CalendarTokenError, "HTTP 401"), (403, ForbiddenError, "firewall may be the cause")],
+)
+def test_a_second_token_refusal_is_reported_in_words_after_exactly_one_retry(
+    status: int, error: type[RecallError], words: str
+) -> None:
+    client, fake, _ = make()
+    fake.script(AUTH, (200, {"token": TOKEN_1}), (200, {"token": TOKEN_2}))
+    fake.script(MEETINGS, (status, "<html><body>Forbidden</body></html>"))
+    with pytest.raises(error) as caught:
+        client.list_meetings("u1")
+    assert type(caught.value) is error
+    assert caught.value.status_code == status
+    assert words in caught.value.message
+    assert "<html" not in caught.value.message
+    assert TOKEN_1 not in repr(caught.value) and TOKEN_2 not in repr(caught.value)
+    assert len(fake.calls(AUTH)) == 2
+    assert len(fake.calls(MEETINGS)) == 2
+    # The refused token is not kept for the next call.
+    assert client.token_cache.get(BASE, "u1") is None
+
+
+def test_403_for_a_user_no_longer_listed_is_not_found_and_never_remints() -> None:
+    client, fake, _ = make()
+    fake.script(USERS, (200, [user_json("someone-else")]))
+    fake.script(USER, 403)
+    with pytest.raises(NotFoundError):
+        client.get_user("u1")
+    assert len(fake.calls(AUTH)) == 1
+
+
 def test_401_for_a_user_no_longer_listed_is_not_found_and_never_remints() -> None:
     # Re-minting would silently recreate a user someone deleted meanwhile.
     client, fake, _ = make()
@@ -447,6 +493,8 @@ def test_concurrent_misses_for_one_user_mint_once() -> None:
     [
         (USERS, (401, {"detail": "Invalid API key."}), lambda c: c.list_users(), BadApiKeyError),
         (AUTH, (401, {"detail": "Invalid API key."}), lambda c: c.get_user("u1"), BadApiKeyError),
+        (USERS, (403, "<html><body>Forbidden by WAF</body></html>"), lambda c: c.list_users(),
+         ForbiddenError),
         (USER, (403, "<html><body>Forbidden by WAF</body></html>"), lambda c: c.get_user("u1"),
          ForbiddenError),
         (MEETING, (404, {"detail": "Not found."}), lambda c: c.get_meeting("u1", MEETING_ID),
@@ -461,8 +509,8 @@ def test_concurrent_misses_for_one_user_mint_once() -> None:
          UnexpectedResponseError),
         (AUTH, (200, {"tok": "x"}), lambda c: c.authenticate("u1"), UnexpectedResponseError),
     ],
-    ids=["401-key", "401-authenticate", "403-waf", "404", "422-refresh", "402", "418", "not-json",
-         "schema", "not-a-list", "no-token"],
+    ids=["401-key", "401-authenticate", "403-waf", "403-token-twice", "404", "422-refresh",
+         "402", "418", "not-json", "schema", "not-a-list", "no-token"],
 )  # fmt: skip
 def test_statuses_map_to_error_classes(
     route: tuple[str, str],
@@ -700,3 +748,27 @@ def test_explicit_authenticate_lifts_the_deleted_mark() -> None:
     client.delete_user("u1")
     client.authenticate("u1")
     assert client.get_user("u1").external_id == "u1"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        204,
+        (204, ""),
+        (200, {"id": "11111111-1111-1111-1111-111111111111", "external_id": "u1"}),
+        (200, {"detail": "Deleted."}),
+        (200, ""),
+    ],
+    ids=["204-no-body", "204-empty", "200-user", "200-detail", "200-empty"],
+)
+def test_delete_is_accepted_with_204_and_no_body_or_200_with_one(answer: Action) -> None:
+    # Recall's reference shows 204 with no body; a DRF destroy can also answer 200 with a body.
+    client, fake, _ = make()
+    fake.script(USER_DELETE, answer)
+    client.delete_user("u1")
+    assert len(fake.calls(USER_DELETE)) == 1
+    assert client.token_cache.get(BASE, "u1") is None
+    # The deleted user is not re-minted (and so not recreated) by a later call.
+    with pytest.raises(NotFoundError):
+        client.get_user("u1")
+    assert len(fake.calls(AUTH)) == 1

@@ -33,7 +33,7 @@ def test_explicit_base_url_wins_and_is_normalised() -> None:
         resolve_base_url(None, "https://proxy.example.com/recall/api/v1/calendar")
         == "https://proxy.example.com/recall"
     )
-    assert region_of("https://api.recall.ai") is None
+    assert region_of("https://proxy.example.com/recall") is None
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,16 @@ def test_bad_input_is_refused(region: str | None, base_url: str | None) -> None:
 def test_unknown_region_message_lists_the_known_ones() -> None:
     with pytest.raises(ValueError, match="eu-central-1"):
         resolve_base_url("eu-west-1", None)
+
+
+@pytest.mark.parametrize("alias", ["api.recall.ai", " API.recall.ai ", "https://api.recall.ai/"])
+def test_the_legacy_host_is_an_alias_of_us_east_1(alias: str) -> None:
+    # Recall's regions page: api.recall.ai "will continue to work for the US Monthly plan".
+    assert resolve_base_url(alias, None) == "https://us-east-1.recall.ai"
+
+
+def test_a_base_url_on_the_legacy_host_is_recognised_as_us_east_1() -> None:
+    assert region_of("https://api.recall.ai") == "us-east-1"
+    assert region_of("https://api.recall.ai/api/v1/") == "us-east-1"
+    # Still the host that was configured: only its region is named.
+    assert resolve_base_url(None, "https://api.recall.ai") == "https://api.recall.ai"

@@ -85,3 +85,11 @@ def test_the_example_secrets_file_means_sandbox_mode_with_defaults():
     assert settings.sandbox.base_url is None and settings.sandbox.api_key is None
     assert settings.database_url_or_default.startswith("sqlite:///")
     assert settings.recall_region == "us-east-1"
+
+
+def test_the_legacy_api_host_is_accepted_as_the_us_east_1_region():
+    settings = load_settings(
+        secrets={"recall": {"api_key": SECRET, "region": "api.recall.ai"}}, env={}
+    )
+    assert settings.recall_region == "us-east-1"
+    assert settings.live_base_url == "https://us-east-1.recall.ai"

@@ -41,6 +41,7 @@ EXPECTED_MINIMUM = {
     "export_audit": "admin",
     "manage_staff_sessions": "admin",
     "find_bot": "viewer",
+    "view_raw_data": "admin",
 }
 ORDER = ["viewer", "editor", "admin"]
 
