@@ -138,6 +138,17 @@ def users_frame_from_v1(users: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return _frame_from_rows(_row_from_v1(user) for user in users)
 
 
+def user_row_from_v1(user: Mapping[str, Any]) -> UserRow:
+    """The six fields the directory keeps of one API user object (a few hundred bytes less
+    per user than the object itself, which matters when a list is held page by page)."""
+    return _row_from_v1(user)
+
+
+def users_frame_from_rows(rows: Iterable[UserRow]) -> pd.DataFrame:
+    """The directory table from rows made by ``user_row_from_v1``."""
+    return _frame_from_rows(rows)
+
+
 def _frame_from_rows(rows: Iterable[UserRow]) -> pd.DataFrame:
     # One pass, appending to plain lists: at 100,000 users every attribute lookup per user
     # shows in the load time.

@@ -7,7 +7,8 @@ import streamlit as st
 
 from lib.directory import lookup_user_id, run_query, summarize
 from lib.staff import Action
-from lib.ui.data import get_directory
+from lib.ui.data import get_directory_view
+from lib.ui.directory.loading import render_load_state
 from lib.ui.directory_mint import render_mint
 from lib.ui.directory_prefs import pending_edits, render_preferences
 from lib.ui.directory_results import render_page_nav, render_results
@@ -31,12 +32,13 @@ ctx = start_page(
 show_notices()
 snapshot = attempt(
     "Could not load the workspace's calendar users",
-    lambda: get_directory(ctx.backend),
+    lambda: get_directory_view(ctx.backend),
     retry_key="directory.retry",
 )
 if snapshot is None:
     st.stop()
 frame = snapshot.frame
+render_load_state(ctx.backend, snapshot)
 
 render_header(snapshot, summarize(frame))
 pending = pending_edits(ctx, frame)
@@ -58,8 +60,10 @@ if query.page > result.pages:
     result = run_query(frame, query)
 if check is not None:
     lookup = lookup_user_id(frame, check.value)
-    render_lookup(lookup, result.total)
-    render_mint(ctx, lookup)
+    render_lookup(lookup, result.total, loaded=snapshot.progress)
+    if snapshot.complete:
+        # An id missing from a partial list may still exist: never offer to create it.
+        render_mint(ctx, lookup)
 
 render_page_nav(result, query, locked=bool(pending.edits))
 users_tab, preferences_tab = st.tabs(

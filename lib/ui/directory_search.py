@@ -16,6 +16,7 @@ from lib.directory import (
     IdLookup,
     describe_age,
 )
+from lib.directory_load import LoadProgress
 from lib.ui.data import DIRECTORY_TTL_SECONDS, DirectorySnapshot, refresh_directory
 from lib.ui.state import (
     SK_DIR_DESCENDING,
@@ -56,16 +57,23 @@ def render_header(snapshot: DirectorySnapshot, summary: DirectorySummary) -> Non
     """Counts, how old the list is, and a Refresh button."""
     with st.container(border=True):
         cells = st.columns([1, 1, 1, 1, 1, 1.4], vertical_alignment="center")
-        cells[0].metric("Calendar users", f"{summary.total:,}")
+        partial = snapshot.progress is not None
+        cells[0].metric(
+            "Calendar users (loaded so far)" if partial else "Calendar users",
+            f"{summary.total:,}",
+        )
         cells[1].metric("Connected", f"{summary.connected:,}")
         cells[2].metric("Disconnected", f"{summary.disconnected:,}")
         cells[3].metric("No calendar", f"{summary.no_calendar:,}")
         cells[4].metric("Possible duplicates", f"{summary.duplicates:,}")
         with cells[5]:
-            st.caption(
-                f"List loaded {describe_age(snapshot.age_seconds())}; it is reloaded after "
-                f"{DIRECTORY_TTL_SECONDS // 60} minutes or when you refresh."
-            )
+            if partial:
+                st.caption(f"Loading started {describe_age(snapshot.age_seconds())}.")
+            else:
+                st.caption(
+                    f"List loaded {describe_age(snapshot.age_seconds())}; it is reloaded after "
+                    f"{DIRECTORY_TTL_SECONDS // 60} minutes or when you refresh."
+                )
             if st.button("Refresh list", key=KEY_DIR_REFRESH, icon=":material/refresh:"):
                 refresh_directory()
                 st.rerun()
@@ -169,10 +177,19 @@ def render_check(check: UserIdCheck) -> None:
         st.caption(f":material/info: {plain(warning)}")
 
 
-def render_lookup(lookup: IdLookup, matches: int) -> None:
-    """Whether the typed text is a user id, and the near misses that cause duplicate users."""
+def render_lookup(lookup: IdLookup, matches: int, *, loaded: LoadProgress | None = None) -> None:
+    """Whether the typed text is a user id, and the near misses that cause duplicate users.
+
+    ``loaded`` is the progress of a partial list: then a missing id is only "not loaded yet".
+    """
     uid = lookup.user_id
-    if lookup.exists:
+    if not lookup.exists and loaded is not None:
+        st.info(
+            f"{code(uid)} is not among the {loaded.counted} loaded so far; the rest of the "
+            "list is not loaded yet, so it may still exist.",
+            icon=":material/hourglass_top:",
+        )
+    elif lookup.exists:
         with st.container(border=True):
             left, right = st.columns([4, 1], vertical_alignment="center")
             left.markdown(f":material/person: {code(uid)} is a calendar user of this workspace.")
