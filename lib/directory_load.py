@@ -106,6 +106,8 @@ class DirectoryLoad:
         self._frame: tuple[int, pd.DataFrame] | None = None
         self.started_at = self._now()
         self.finished_at: datetime | None = None
+        # When the loaded list was last changed in place (a rename); None when never.
+        self.changed_at: datetime | None = None
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -210,6 +212,19 @@ class DirectoryLoad:
             self._error = error
             self.finished_at = self._now()
             self._lock.notify_all()
+        return False
+
+    def replace_user_id(self, old: str, new: str) -> bool:
+        """Relist the user ``old`` as ``new`` (after a rename), without reading the list again;
+        False when ``old`` is not among the users loaded."""
+        with self._lock:
+            for position, row in enumerate(self._rows):
+                if row[0] == old:
+                    self._rows[position] = (new, *row[1:])
+                    # Same count, different content: the table is built again on next use.
+                    self._frame = None
+                    self.changed_at = self._now()
+                    return True
         return False
 
     # -- reading -------------------------------------------------------------------------------

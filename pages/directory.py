@@ -13,6 +13,7 @@ from lib.ui.directory_mint import render_mint
 from lib.ui.directory_prefs import pending_edits, render_preferences
 from lib.ui.directory_results import render_page_nav, render_results
 from lib.ui.directory_search import (
+    notify,
     render_check,
     render_header,
     render_lookup,
@@ -21,6 +22,7 @@ from lib.ui.directory_search import (
 )
 from lib.ui.errors import attempt
 from lib.ui.page import start_page
+from lib.ui.rename_user import render_rename
 from lib.ui.state import SK_DIR_TAB
 from lib.userids import check_user_id
 
@@ -71,6 +73,14 @@ users_tab, preferences_tab = st.tabs(
     key=SK_DIR_TAB,
 )
 with users_tab:
-    render_results(result, query)
+    picked = render_results(result, query)
+    if picked and snapshot.complete:
+        same = str(frame.loc[picked, "duplicate_of"]) if picked in frame.index else ""
+        renamed = render_rename(
+            ctx, picked, where="directory", same_email_as=[u for u in same.split(", ") if u]
+        )
+        if renamed is not None:
+            notify("success", f"Moved the calendar account from {picked} to {renamed}.")
+            st.rerun()
 with preferences_tab:
     render_preferences(ctx, result.rows)

@@ -454,6 +454,23 @@ class RecallClient:
         response = self._user_request(USER_UPDATE_EP, user_id, body=body)
         return self._parse_one(response, CalendarUser, USER_UPDATE_EP)
 
+    def rename_user(self, user_id: str, new_user_id: str) -> CalendarUser:
+        """Give the calendar user another ``external_id`` (``PUT user/`` with ``external_id``).
+
+        The calendar token belongs to the calendar user, not to the id, so the one cached for
+        ``user_id`` now serves ``new_user_id``; ``user_id`` is left with none, so reading it
+        later has to mint, which is what callers must check for first. Mints a token on a cache
+        miss, which creates the user if it does not exist.
+        """
+        _check_user_id(new_user_id)
+        response = self._user_request(USER_UPDATE_EP, user_id, body={"external_id": new_user_id})
+        user = self._parse_one(response, CalendarUser, USER_UPDATE_EP)
+        token = self._tokens.get(self._base_url, user_id)
+        self._tokens.invalidate(self._base_url, user_id)
+        if token is not None and user.external_id == new_user_id:
+            self._tokens.put(self._base_url, new_user_id, token)
+        return user
+
     def delete_user(self, user_id: str) -> None:
         """Delete the calendar user and disconnect its calendars (scheduled bots are removed).
 

@@ -132,6 +132,13 @@ class _WorkspaceDirectory:
         with self._lock:
             return self._previous
 
+    def renamed(self, old: str, new: str) -> None:
+        with self._lock:
+            self._previous = None
+            current = self.current
+        if not (current.progress().complete and current.replace_user_id(old, new)):
+            self.restart()
+
     def stop(self) -> None:
         with self._lock:
             self.current.cancel()
@@ -144,7 +151,8 @@ class _WorkspaceDirectory:
 
 
 def _complete_snapshot(load: DirectoryLoad) -> DirectorySnapshot:
-    return DirectorySnapshot(load.frame(), load.finished_at or load.started_at)
+    # A change in place counts as a newer list, so tables keyed by its time are rebuilt.
+    return DirectorySnapshot(load.frame(), load.changed_at or load.finished_at or load.started_at)
 
 
 @st.cache_resource(show_spinner=False)
@@ -239,6 +247,14 @@ def forget_directories() -> None:
         _workspaces().clear()
     for workspace in workspaces:
         workspace.stop()
+
+
+def directory_user_renamed(backend: Backend, old: str, new: str) -> None:
+    """After a rename: relist the user under the new id in the loaded list (a large workspace's
+    list takes minutes to read again), and forget the account cached under the old id."""
+    _workspace_directory(backend).renamed(old, new)
+    refresh_account(backend, old)
+    refresh_account(backend, new)
 
 
 def refresh_directory() -> None:

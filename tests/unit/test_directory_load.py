@@ -227,3 +227,20 @@ def test_a_next_link_to_another_host_stops_the_load_in_words() -> None:
     assert progress.failed_page == 1
     assert isinstance(load.error, UnexpectedResponseError)
     assert "outside the configured base URL" in (progress.problem or "")
+
+
+def test_a_renamed_user_is_relisted_in_place(client: RecallClient) -> None:
+    load = loader(client)
+    load.run()
+    before = load.frame()
+    old = str(before["user_id"].iloc[5])
+    recall_id = before.loc[old, "recall_id"]
+
+    assert load.replace_user_id(old, "nw-renamed-1") is True
+    assert load.replace_user_id("nw-not-loaded", "nw-x") is False
+
+    after = load.frame()
+    assert old not in after.index
+    assert after.loc["nw-renamed-1", "recall_id"] == recall_id
+    assert len(after) == len(before)
+    assert load.changed_at is not None
