@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench sandbox clean
+.PHONY: run test test-variants lint format bench sandbox clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,18 @@ test: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check . && \
 	$(BIN)/ruff check . && \
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The account, preview and write tests against the sandbox in each non-default mode (one run
+## per switch value; VARIANTS="base_preferences=all limits=legacy" picks some).
+VARIANTS ?= $(shell $(BIN)/python -c "from tests.sandbox_variant import non_default_values as v; print(' '.join(v()))")
+test-variants: $(VENV)/.dev-installed
+	@eval "$$(scripts/test-services.sh)" && \
+	failed=""; for variant in $(VARIANTS); do \
+		echo "== sandbox variant $$variant"; \
+		$(BIN)/pytest -q -m sandbox_variants --sandbox-variant "$$variant" $(PYTEST_ARGS) \
+			|| failed="$$failed $$variant"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "Failed under:$$failed"; exit 1; fi
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check . && $(BIN)/ruff check .

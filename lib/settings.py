@@ -25,6 +25,21 @@ class SettingsError(ValueError):
     """A configuration the console refuses to start with; the message says what to fix."""
 
 
+SANDBOX_SWITCHES: tuple[str, ...] = (
+    "base_preferences",
+    "all_day_end_time",
+    "dedup_key",
+    "unknown_body_keys",
+    "limits",
+    "token_error_status",
+    "missing_preference_keys",
+    "horizon_days",
+    "users_pagination",
+    "delete_user_status",
+    "bad_rows",
+)
+
+
 class SandboxSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -38,6 +53,29 @@ class SandboxSettings(BaseModel):
     # e.g. shared by several console processes; its API key when not the default.
     base_url: str | None = None
     api_key: SecretStr | None = None
+    # Behaviour switches of the embedded sandbox: how it behaves where Recall's documentation is
+    # silent (``python -m lib.sandbox --help``, lib/sandbox/README.md). Same names as there.
+    base_preferences: Literal["any", "all"] = "any"
+    all_day_end_time: Literal["null", "end-of-day"] = "null"
+    dedup_key: Literal["with-platform", "link-only"] = "with-platform"
+    unknown_body_keys: Literal["refuse", "ignore"] = "refuse"
+    limits: Literal["current", "legacy"] = "current"
+    token_error_status: Literal[401, 403] = 401
+    missing_preference_keys: Literal["false", "keep"] = "false"
+    horizon_days: int = Field(default=28, ge=1, le=60)
+    users_pagination: Literal["cursor", "page"] = "cursor"
+    delete_user_status: Literal[204, 200] = 204
+    bad_rows: bool = False
+
+    @field_validator("token_error_status", "delete_user_status", mode="before")
+    @classmethod
+    def _status_from_text(cls, value: Any) -> Any:
+        # Environment variables and hand-written TOML give the status as text.
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+    def switches(self) -> dict[str, Any]:
+        """The behaviour switches, as ``SandboxConfig`` keyword arguments."""
+        return {name: getattr(self, name) for name in SANDBOX_SWITCHES}
 
     @field_validator("base_url", "api_key", mode="before")
     @classmethod
@@ -114,6 +152,7 @@ ENV_VARS: dict[str, str] = {
     "CONSOLE_SANDBOX_PORT": "sandbox.port",
     "CONSOLE_SANDBOX_URL": "sandbox.base_url",
     "CONSOLE_SANDBOX_API_KEY": "sandbox.api_key",
+    **{f"CONSOLE_SANDBOX_{name.upper()}": f"sandbox.{name}" for name in SANDBOX_SWITCHES},
 }
 
 # Secrets-file sections -> Settings field names.

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 import uvicorn
 
 from lib.sandbox.app import create_app
-from lib.sandbox.config import DEFAULT_SANDBOX_API_KEY, SandboxConfig
+from lib.sandbox.config import (
+    DEFAULT_SANDBOX_API_KEY,
+    MAX_HORIZON_DAYS,
+    SWITCHES,
+    SandboxConfig,
+    check_switch,
+)
 from lib.sandbox.faults import quiet_deliberate_drops
 from lib.sandbox.server import bind_socket, format_base_url, uvicorn_config
 from lib.sandbox.state import SandboxState
@@ -22,7 +28,14 @@ from lib.sandbox.state import SandboxState
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m lib.sandbox", description="Local Recall Calendar V1 sandbox."
+        prog="python -m lib.sandbox",
+        description="Local Recall Calendar V1 sandbox.",
+        epilog=(
+            "Behaviour switches choose how the sandbox behaves where Recall's documentation is "
+            "silent; the first value is the default unless stated. The same names, with "
+            "underscores, are SandboxConfig fields, keys of GET/POST /_sandbox/config and of the "
+            "console's [sandbox] settings. See lib/sandbox/README.md for the evidence."
+        ),
     )
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--host", default="127.0.0.1")
@@ -36,7 +49,29 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--rate-limit-scale", type=float, default=1.0)
+    switches = parser.add_argument_group("behaviour switches")
+    for switch in SWITCHES.values():
+        if switch.name == "bad_rows":
+            switches.add_argument(switch.flag, action="store_true", help=f"{switch.help} (off)")
+        elif switch.name == "horizon_days":
+            switches.add_argument(
+                switch.flag,
+                type=int,
+                default=switch.default_value,
+                metavar="N",
+                help=f"{switch.help}; default %(default)s",
+            )
+        else:
+            choices = [str(choice) for choice in switch.choices]
+            switches.add_argument(
+                switch.flag,
+                choices=choices,
+                default=str(switch.default_value),
+                help=f"{switch.help}; default %(default)s",
+            )
     args = parser.parse_args(argv)
+    if not 1 <= args.horizon_days <= MAX_HORIZON_DAYS:
+        parser.error(f"--horizon-days must be between 1 and {MAX_HORIZON_DAYS}")
     if args.users < 1:
         parser.error("--users must be at least 1")
     if not 0.0 <= args.fault_rate <= 1.0:
@@ -48,6 +83,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def switch_values(args: argparse.Namespace) -> dict[str, object]:
+    """The behaviour switches from parsed arguments, typed as ``SandboxConfig`` wants them."""
+    return {name: check_switch(name, getattr(args, name)) for name in SWITCHES}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     config = SandboxConfig(
@@ -57,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency_ms=args.latency_ms,
         fault_rate=args.fault_rate,
         rate_limit_scale=args.rate_limit_scale,
+        **switch_values(args),
     )
     try:
         sock = bind_socket(args.host, args.port)
@@ -72,6 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Recall Calendar V1 sandbox at {base_url}", flush=True)
     print(f"{key_note}; {state.user_count} calendar users, seed {config.seed}", flush=True)
     print(f"Stats: {base_url}/_sandbox/stats  Info: {base_url}/_sandbox/info", flush=True)
+    changed = [
+        f"{name}={value}"
+        for name, value in config.switches().items()
+        if value != SWITCHES[name].default_value
+    ]
+    if changed:
+        print(f"Switches: {' '.join(changed)}", flush=True)
     quiet_deliberate_drops()
     server = uvicorn.Server(uvicorn_config(create_app(config, state=state)))
     server.run(sockets=[sock])

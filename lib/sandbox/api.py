@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from lib.sandbox import errors, validation
+from lib.sandbox import bad_rows, errors, validation
 from lib.sandbox.clock import ONE_DAY
 from lib.sandbox.models import CalendarUser, Meeting
 from lib.sandbox.render import meeting_json, user_json, users_json_bytes
@@ -76,6 +76,8 @@ async def users_list(call: Call) -> Response:
         return Response(users_json_bytes(users), media_type="application/json")
 
     size = validation.page_size(request, USERS_PAGE_SIZE, USERS_MAX_PAGE_SIZE)
+    if call.state.config.users_pagination == "page":
+        return _users_page(request, users, size)
     cursor = request.query_params.get("cursor")
     start = 0
     if cursor:
@@ -106,6 +108,40 @@ async def users_list(call: Call) -> Response:
     )
 
 
+def _users_page(request: Request, users: list[CalendarUser], size: int) -> Response:
+    """DRF's page-number pagination: ``?page=N`` (from 1), absolute links and a ``count``."""
+    raw = request.query_params.get("page") or "1"
+    pages = max(1, -(-len(users) // size))
+    if raw == "last":
+        number = pages
+    else:
+        try:
+            number = int(raw)
+        except ValueError:
+            raise errors.detail(404, "Invalid page.") from None
+        if not 1 <= number <= pages:
+            raise errors.detail(404, "Invalid page.")
+    start = (number - 1) * size
+    page = users[start : start + size]
+    next_url = str(request.url.include_query_params(page=number + 1)) if number < pages else None
+    previous_url = None
+    if number > 1:
+        # DRF drops the parameter for the first page.
+        previous_url = (
+            str(request.url.remove_query_params("page"))
+            if number == 2
+            else str(request.url.include_query_params(page=number - 1))
+        )
+    return JSONResponse(
+        {
+            "count": len(users),
+            "next": next_url,
+            "previous": previous_url,
+            "results": [user_json(user) for user in page],
+        }
+    )
+
+
 # ---- calendar-user endpoints (calendar auth token) ------------------------------------------
 
 
@@ -116,19 +152,33 @@ async def user_retrieve(call: Call) -> Response:
 async def user_update(call: Call) -> Response:
     user = call.calendar_user
     body = await validation.json_object(call.request)
-    external_id, flags, bot_name = validation.user_update(body)
+    config = call.state.config
+    external_id, flags, bot_name = validation.user_update(
+        body, unknown_keys=config.unknown_body_keys
+    )
     workspace = call.state.workspace
     if external_id is not None and workspace.external_id_taken(external_id, user):
         raise errors.invalid(
             {"external_id": ["calendar user with this external id already exists."]}
         )
-    workspace.update_user(user, external_id=external_id, flags=flags, bot_name=bot_name)
+    workspace.update_user(
+        user,
+        external_id=external_id,
+        flags=flags,
+        bot_name=bot_name,
+        missing_flags=config.missing_preference_keys,
+    )
     return JSONResponse(user_json(user))
 
 
 async def user_delete(call: Call) -> Response:
-    call.state.workspace.delete_user(call.calendar_user)
-    return Response(status_code=204)
+    user = call.calendar_user
+    # With ``delete_user_status=200`` the answer carries the user as it was before deletion.
+    before = user_json(user) if call.state.config.delete_user_status == 200 else None
+    call.state.workspace.delete_user(user)
+    if before is None:
+        return Response(status_code=204)
+    return JSONResponse(before)
 
 
 async def user_disconnect(call: Call) -> Response:
@@ -149,7 +199,15 @@ def _render(call: Call, meetings: list[Meeting]) -> list[dict[str, Any]]:
     now = state.now()
     ordered = sorted(meetings, key=lambda m: (m.event.start, m.id))
     namespace = state.workspace.namespace
-    return [meeting_json(m, call.calendar_user, now=now, namespace=namespace) for m in ordered]
+    config = state.config
+    user = call.calendar_user
+    bodies = [meeting_json(m, user, now=now, namespace=namespace, config=config) for m in ordered]
+    if user.quirks is not None:
+        oddities = state.workspace.oddities
+        for meeting, body in zip(ordered, bodies, strict=True):
+            if meeting.id in oddities:
+                bad_rows.distort_meeting(body, *oddities[meeting.id])
+    return bodies
 
 
 def _upcoming(call: Call) -> list[Meeting]:

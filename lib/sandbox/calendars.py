@@ -6,7 +6,8 @@ meetings no matter in which order users are visited. Events that several people 
 stand-ups, planning, 1:1s, the all-hands) are derived from team seeds instead, so every member's
 calendar holds a copy of the same real event: same ``ical_uid``, invite and start.
 
-Layout: meetings run from one day before the anchor to 28 days after it, in working hours (UTC).
+Layout: meetings run from one day before the anchor to ``horizon_days`` (default 28) days after it,
+in working hours (UTC).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from lib.sandbox.directory import Directory, Person
 from lib.sandbox.models import Attendee, CalendarUser, Event, Meeting
 
 WINDOW_BEFORE = timedelta(days=1)
-WINDOW_AFTER = timedelta(days=28)
+DEFAULT_HORIZON_DAYS = 28
 # Shares of each attendee response for someone who is not the organizer.
 _RSVP = ("accepted", "tentative", "declined", "not_available")
 _RSVP_WEIGHTS = (60, 15, 10, 15)
@@ -75,8 +76,10 @@ class CalendarFactory:
         heavy_person: int | None,
         heavy_meetings: int,
         hostile_persons: frozenset[int],
+        horizon_days: int = DEFAULT_HORIZON_DAYS,
     ) -> None:
         self.seed = seed
+        self.horizon_days = horizon_days
         self.directory = directory
         self.anchor = anchor
         self.namespace = namespace
@@ -85,7 +88,7 @@ class CalendarFactory:
         self.hostile_persons = hostile_persons
         self.tenant_id = str(uuid.uuid5(namespace, "microsoft-tenant"))
         self.window_start = anchor - WINDOW_BEFORE
-        self.window_end = anchor + WINDOW_AFTER
+        self.window_end = anchor + timedelta(days=horizon_days)
         self._midnight = anchor.replace(hour=0, minute=0, second=0, microsecond=0)
 
     # ---- the public entry point -------------------------------------------------------------
@@ -182,7 +185,7 @@ class CalendarFactory:
     def _slot(self, rng: random.Random, *, upcoming: bool) -> datetime:
         low = self.anchor if upcoming else self.window_start
         while True:
-            day = rng.randrange(-1, 28)
+            day = rng.randrange(-1, self.horizon_days)
             start = self._midnight + timedelta(
                 days=day, hours=rng.randrange(7, 19), minutes=rng.choice((0, 15, 30, 45))
             )

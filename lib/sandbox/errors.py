@@ -43,6 +43,14 @@ def unauthorized(message: str) -> ApiError:
     return detail(401, message, {"WWW-Authenticate": "Token"})
 
 
+def token_refused(message: str, status: int) -> ApiError:
+    """A refused calendar auth token: 401 as for the API key, or 403, which is what DRF answers
+    when an authentication class without a ``WWW-Authenticate`` scheme (a custom header) fails."""
+    if status == 403:
+        return detail(403, message)
+    return unauthorized(message)
+
+
 def throttled(wait_s: int) -> ApiError:
     unit = "second" if wait_s == 1 else "seconds"
     return detail(

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from lib.sandbox import errors, validation
-from lib.sandbox.config import FAULT_KINDS
+from lib.sandbox.config import FAULT_KINDS, SWITCHES, check_switch
 from lib.sandbox.state import SandboxState
 
 
@@ -54,6 +54,15 @@ def _settings_changes(body: dict[str, Any]) -> dict[str, Any]:
     for key, value in body.items():
         if key in bounds:
             field_problems = _number(value, *bounds[key])
+        elif key in SWITCHES:
+            if not SWITCHES[key].runtime:
+                field_problems = ["Fixed when the sandbox starts (it shapes the workspace)."]
+            else:
+                try:
+                    check_switch(key, value)
+                    field_problems = []
+                except ValueError as exc:
+                    field_problems = [str(exc)]
         elif key == "fault_kinds":
             if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
                 field_problems = ["Expected a list of strings."]

@@ -65,6 +65,7 @@ class CalendarUser:
         "person",
         "preferences_id",
         "prefs",
+        "quirks",
         "seq",
     )
 
@@ -94,6 +95,8 @@ class CalendarUser:
         # The user's JSON, kept between requests because listing 100,000 users is dominated by
         # serialization; every change to the user clears it (see ``changed``).
         self.cached_json: bytes | None = None
+        # The external id of a ``bad_rows`` user whose JSON is deliberately off the model.
+        self.quirks: str | None = None
 
     def changed(self) -> None:
         self.cached_json = None

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-Scope = Literal["workspace", "calendar_user"]
+Scope = Literal["workspace", "calendar_user", "calendar_meeting"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,19 @@ RATE_LIMITS: dict[str, RateLimit] = {
 }
 
 
+# The older, tighter set from an earlier published spec (reference §2, "Older OpenAPI"): endpoints
+# it does not name keep their current limit. Selected with ``limits="legacy"``.
+LEGACY_RATE_LIMITS: dict[str, RateLimit] = {
+    **RATE_LIMITS,
+    "user_update": RateLimit(10, "calendar_user"),
+    "user_delete": RateLimit(10, "calendar_user"),
+    "user_disconnect": RateLimit(2, "calendar_user"),
+    "meetings_refresh": RateLimit(1, "calendar_user", per_seconds=600),
+    "meeting_update": RateLimit(10, "calendar_meeting"),
+}
+LIMIT_SETS: dict[str, dict[str, RateLimit]] = {"current": RATE_LIMITS, "legacy": LEGACY_RATE_LIMITS}
+
+
 def scaled_limit(limit: int, scale: float) -> int | None:
     """The limit after scaling; None means unlimited (scale 0)."""
     if scale <= 0:
@@ -48,7 +61,7 @@ def scaled_limit(limit: int, scale: float) -> int | None:
     return max(1, round(limit * scale))
 
 
-def limits_table(scale: float = 1.0) -> dict[str, dict[str, object]]:
+def limits_table(scale: float = 1.0, limits: str = "current") -> dict[str, dict[str, object]]:
     """The limits as plain data: endpoint -> documented and effective limit and scope."""
     return {
         name: {
@@ -57,7 +70,7 @@ def limits_table(scale: float = 1.0) -> dict[str, dict[str, object]]:
             "per_seconds": rule.per_seconds,
             "scope": rule.scope,
         }
-        for name, rule in RATE_LIMITS.items()
+        for name, rule in LIMIT_SETS[limits].items()
     }
 
 
@@ -70,8 +83,10 @@ class RateLimiter:
         scale: float,
         window_s: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
+        table: dict[str, RateLimit] = RATE_LIMITS,
     ) -> None:
         self.scale = scale
+        self.table = table
         self.window_s = window_s
         self._monotonic = monotonic
         self._hits: dict[tuple[str, str], deque[float]] = {}
@@ -79,21 +94,27 @@ class RateLimiter:
 
     def check(self, endpoint: str, key: str) -> int | None:
         """Count one request; None when it may proceed, else the seconds to wait (>= 1)."""
-        rule = RATE_LIMITS.get(endpoint)
+        rule = self.table.get(endpoint)
         if rule is None:
             return None
         limit = scaled_limit(rule.limit, self.scale)
         if limit is None:
             return None
         now = self._monotonic()
+        # ``window_s`` stands for one minute; a limit over ten minutes spans ten of them.
+        window = self.window_s * rule.per_seconds / 60
         with self._lock:
             hits = self._hits.setdefault((endpoint, key), deque())
-            while hits and hits[0] <= now - self.window_s:
+            while hits and hits[0] <= now - window:
                 hits.popleft()
             if len(hits) >= limit:
-                return max(1, math.ceil(hits[0] + self.window_s - now))
+                return max(1, math.ceil(hits[0] + window - now))
             hits.append(now)
             return None
+
+    def scope(self, endpoint: str) -> Scope:
+        rule = self.table.get(endpoint)
+        return rule.scope if rule is not None else "workspace"
 
     def reset(self) -> None:
         with self._lock:

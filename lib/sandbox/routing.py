@@ -3,6 +3,10 @@
 Every documented path is accepted with or without its trailing slash (Recall's own demo calls
 ``meetings/refresh`` without one). For an API request the order is: latency, fault, WAF rule,
 route (404), authentication (401), method (405), rate limit (429), handler.
+
+CORS is served like a public API's: browser clients (Recall's own V1 demo) call the calendar
+endpoints directly with the calendar token, so a preflight ``OPTIONS`` is answered without
+authentication and every response allows any origin.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from lib.sandbox import api, errors, introspection, oauth
 from lib.sandbox.faults import DroppedResponse, fault_response
 from lib.sandbox.models import CalendarUser
-from lib.sandbox.ratelimit import RATE_LIMITS
 from lib.sandbox.state import SandboxState
 from lib.sandbox.tokens import TokenError
 
@@ -27,6 +30,21 @@ API_PREFIX = "/api/v1/calendar/"
 SANDBOX_PREFIX = "/_sandbox/"
 CALENDAR_TOKEN_HEADER = "x-recallcalendarauthtoken"  # noqa: S105 (a header name)
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# What django-cors-headers (the usual choice for a DRF API) sends with every origin allowed, plus
+# the calendar token header; Retry-After is exposed so a browser client can honour a 429.
+CORS_HEADERS: dict[str, str] = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Retry-After",
+}
+PREFLIGHT_HEADERS: dict[str, str] = {
+    **CORS_HEADERS,
+    "Access-Control-Allow-Methods": "DELETE, GET, OPTIONS, PATCH, POST, PUT",
+    "Access-Control-Allow-Headers": (
+        f"accept, authorization, content-type, user-agent, {CALENDAR_TOKEN_HEADER}"
+    ),
+    "Access-Control-Max-Age": "86400",
+    "Vary": "Origin",
+}
 
 # Recall's WAF answers a GET that carries a body with an HTML page, not JSON.
 _WAF_PAGE = (
@@ -111,17 +129,26 @@ def calendar_user(request: Request, state: SandboxState) -> CalendarUser:
     """The user named by the calendar auth token header; raise 401 otherwise. The API key is
     not consulted: Recall's own demo calls these endpoints from the browser with the token
     alone."""
+    status = state.config.token_error_status
     token = request.headers.get(CALENDAR_TOKEN_HEADER, "").strip()
     if not token:
-        raise errors.unauthorized(errors.NO_CREDENTIALS)
+        raise errors.token_refused(errors.NO_CREDENTIALS, status)
     try:
         claims = state.tokens.verify(token)
     except TokenError as exc:
-        raise errors.unauthorized(str(exc)) from None
+        raise errors.token_refused(str(exc), status) from None
     user = state.workspace.get(claims.user_id)
     if user is None:
-        raise errors.unauthorized("User inactive or deleted.")
+        raise errors.token_refused("User inactive or deleted.", status)
     return user
+
+
+def _is_preflight(request: Request) -> bool:
+    return (
+        request.method == "OPTIONS"
+        and "origin" in request.headers
+        and "access-control-request-method" in request.headers
+    )
 
 
 def _has_body(request: Request) -> bool:
@@ -137,11 +164,17 @@ class Dispatcher:
 
     async def handle(self, request: Request) -> Response:
         path = request.url.path
+        if _is_preflight(request):
+            return Response(status_code=200, headers=PREFLIGHT_HEADERS)
         if path.startswith(API_PREFIX):
-            return await self._api(request, _relative(path, API_PREFIX))
-        if path.startswith(SANDBOX_PREFIX):
-            return await self._sandbox(request, _relative(path, SANDBOX_PREFIX))
-        return _not_found()
+            response = await self._api(request, _relative(path, API_PREFIX))
+        elif path.startswith(SANDBOX_PREFIX):
+            response = await self._sandbox(request, _relative(path, SANDBOX_PREFIX))
+        else:
+            response = _not_found()
+        if not isinstance(response, DroppedResponse):
+            response.headers.update(CORS_HEADERS)
+        return response
 
     # ---- Calendar V1 -------------------------------------------------------------------------
 
@@ -200,8 +233,11 @@ class Dispatcher:
         if request.method not in route.methods:
             raise errors.method_not_allowed(request.method, sorted(route.methods))
         endpoint, handler = route.methods[request.method]
-        if RATE_LIMITS[endpoint].scope == "workspace":
+        scope = state.limiter.scope(endpoint)
+        if scope == "workspace":
             scope_key = "workspace"
+        elif scope == "calendar_meeting":
+            scope_key = f"{call.calendar_user.id}|{call.meeting_id}"
         else:
             scope_key = call.calendar_user.id
         wait = state.limiter.check(endpoint, scope_key)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hmac
 import threading
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from lib.sandbox import corpus
 from lib.sandbox.clock import Clock, floor_to_hour, iso, system_clock
-from lib.sandbox.config import SandboxConfig
+from lib.sandbox.config import SWITCHES, SandboxConfig, check_switch
 from lib.sandbox.faults import FaultInjector
 from lib.sandbox.oauth_codes import OAuthCodes
-from lib.sandbox.ratelimit import RateLimiter, limits_table
+from lib.sandbox.ratelimit import LIMIT_SETS, RateLimiter, limits_table
 from lib.sandbox.stats import RequestStats
 from lib.sandbox.tokens import TokenSigner
 from lib.sandbox.workspace import Workspace
@@ -30,12 +31,16 @@ class SandboxState:
             users=config.users,
             anchor=anchor,
             heavy_user_meetings=config.heavy_user_meetings,
+            horizon_days=config.horizon_days,
+            bad_rows=config.bad_rows,
         )
         self.tokens = TokenSigner(
             workspace_id=self.workspace.id, clock=self.clock, secret=config.token_secret
         )
         self.limiter = RateLimiter(
-            scale=config.rate_limit_scale, window_s=config.rate_limit_window_s
+            scale=config.rate_limit_scale,
+            window_s=config.rate_limit_window_s,
+            table=LIMIT_SETS[config.limits],
         )
         self.faults = FaultInjector(
             seed=config.seed, rate=config.fault_rate, kinds=config.fault_kinds
@@ -59,13 +64,15 @@ class SandboxState:
         return hmac.compare_digest(candidate.encode(), self.config.api_key.encode())
 
     def runtime_settings(self) -> dict[str, Any]:
-        """The knobs that ``POST /_sandbox/config`` can change, with their current values."""
+        """The knobs and switches with their current values (``POST /_sandbox/config`` changes
+        all but ``horizon_days`` and ``bad_rows``, which shape the seeded workspace)."""
         return {
             "latency_ms": self.latency_ms,
             "fault_rate": self.faults.rate,
             "fault_kinds": list(self.faults.kinds),
             "rate_limit_scale": self.limiter.scale,
             "rate_limit_window_s": self.limiter.window_s,
+            **self.config.switches(),
         }
 
     def apply_settings(self, changes: dict[str, Any]) -> None:
@@ -87,6 +94,17 @@ class SandboxState:
             if "rate_limit_window_s" in changes:
                 self.limiter.window_s = float(changes["rate_limit_window_s"])
                 self.limiter.reset()
+            switches = {
+                name: check_switch(name, value)
+                for name, value in changes.items()
+                if name in SWITCHES
+            }
+            if switches:
+                # One new frozen config: a request sees either the old switches or the new ones.
+                self.config = replace(self.config, **switches)
+                if "limits" in switches:
+                    self.limiter.table = LIMIT_SETS[self.config.limits]
+                    self.limiter.reset()
 
     def stats_snapshot(self) -> dict[str, Any]:
         return {**self.stats.snapshot(), "calendar_users": self.user_count}
@@ -102,6 +120,6 @@ class SandboxState:
             "now": iso(self.now()),
             "calendar_users": self.user_count,
             "notable_users": self.workspace.notable_users(),
-            "rate_limits": limits_table(self.limiter.scale),
+            "rate_limits": limits_table(self.limiter.scale, self.config.limits),
             "settings": self.runtime_settings(),
         }

@@ -70,10 +70,13 @@ def user_id(body: dict[str, Any]) -> str:
     return body["user_id"]
 
 
-def user_update(body: dict[str, Any]) -> tuple[str | None, dict[str, bool], str | None]:
+def user_update(
+    body: dict[str, Any], *, unknown_keys: str = "refuse"
+) -> tuple[str | None, dict[str, bool] | None, str | None]:
     """``(external_id, flags, bot_name)`` of a PUT/PATCH on the calendar user; every part is
-    optional (partial updates). Read-only fields (``id``, ``connections``, ``preferences.id``)
-    are ignored, as DRF ignores them; unknown preference keys are refused."""
+    optional, and ``flags`` is None when the body has no ``preferences`` object. Read-only
+    fields (``id``, ``connections``, ``preferences.id``) are ignored, as DRF ignores them;
+    unknown preference keys are refused, or ignored with ``unknown_keys="ignore"``."""
     problems: dict[str, Any] = {}
     external_id = None
     if "external_id" in body:
@@ -82,7 +85,7 @@ def user_update(body: dict[str, Any]) -> tuple[str | None, dict[str, bool], str 
             problems["external_id"] = field_problems
         else:
             external_id = body["external_id"]
-    flags: dict[str, bool] = {}
+    flags: dict[str, bool] | None = None
     bot_name = None
     if "preferences" in body:
         prefs = body["preferences"]
@@ -95,6 +98,7 @@ def user_update(body: dict[str, Any]) -> tuple[str | None, dict[str, bool], str 
                 ]
             }
         else:
+            flags = {}
             pref_problems: dict[str, list[str]] = {}
             for key, value in prefs.items():
                 if key in PREFERENCE_FLAGS:
@@ -108,7 +112,7 @@ def user_update(body: dict[str, Any]) -> tuple[str | None, dict[str, bool], str 
                         pref_problems[key] = name_problems
                     else:
                         bot_name = value
-                elif key != "id":
+                elif key != "id" and unknown_keys == "refuse":
                     pref_problems[key] = ["Unknown field."]
             if pref_problems:
                 problems["preferences"] = pref_problems

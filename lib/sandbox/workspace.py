@@ -14,6 +14,7 @@ import threading
 import uuid
 from datetime import datetime
 
+from lib.sandbox import bad_rows as oddities
 from lib.sandbox import corpus
 from lib.sandbox.calendars import CalendarFactory
 from lib.sandbox.directory import PLATFORMS, Directory, Person
@@ -69,6 +70,8 @@ class Workspace:
         users: int,
         anchor: datetime,
         heavy_user_meetings: int = 2000,
+        horizon_days: int = 28,
+        bad_rows: bool = False,
     ) -> None:
         self.seed = seed
         self.anchor = anchor
@@ -83,6 +86,7 @@ class Workspace:
             heavy_person=HEAVY_PERSON if users > HEAVY_PERSON else None,
             heavy_meetings=heavy_user_meetings,
             hostile_persons=HOSTILE_PERSONS,
+            horizon_days=horizon_days,
         )
         self._lock = threading.RLock()
         self._by_id: dict[str, CalendarUser] = {}
@@ -93,6 +97,12 @@ class Workspace:
         self._rng = random.Random(f"workspace|{seed}")
         for index in range(users):
             self._add(self._seed_user(self.directory.person(index)))
+        # bad_rows: meeting id -> oddity, and integer id (as text) -> meeting id.
+        self.oddities: dict[str, tuple[str, int | None]] = {}
+        self._integer_ids: dict[str, str] = {}
+        if bad_rows:
+            for name in oddities.USERS:
+                self._add(self._bad_rows_user(name))
 
     # ---- seeding -----------------------------------------------------------------------------
 
@@ -145,6 +155,50 @@ class Workspace:
             preferences_id=_random_uuid(rng),
         )
 
+    def _bad_rows_user(self, name: str) -> CalendarUser:
+        address = oddities.email(name)
+        platforms = ("google",) if name == oddities.MEETINGS_USER else ("google", "microsoft")
+        user = CalendarUser(
+            id=str(uuid.uuid5(self.namespace, f"bad-rows|{name}")),
+            external_id=name,
+            seq=self._next_seq(),
+            connections=[
+                Connection(
+                    platform,
+                    address,
+                    True,
+                    str(uuid.uuid5(self.namespace, f"bad-rows|{name}|{platform}")),
+                )
+                for platform in platforms
+            ],
+            prefs=_PRESET_MASKS["record_all"],
+            bot_name=DEFAULT_BOT_NAME,
+            preferences_id=str(uuid.uuid5(self.namespace, f"bad-rows|{name}|preferences")),
+        )
+        user.quirks = name
+        return user
+
+    def _mark_oddities(self, user: CalendarUser) -> None:
+        """One oddity on each of the first upcoming meetings with a link and an end."""
+        candidates = sorted(
+            (
+                meeting
+                for by_id in (user.meetings or {}).values()
+                for meeting in by_id.values()
+                if meeting.event.invite_field is not None
+                and meeting.event.end is not None
+                and meeting.event.start >= self.anchor
+            ),
+            key=lambda meeting: (meeting.event.start, meeting.id),
+        )
+        for number, (oddity, meeting) in enumerate(
+            zip(oddities.MEETING_ODDITIES, candidates, strict=False)
+        ):
+            integer_id = oddities.INTEGER_ID_BASE + number if oddity == "integer_id" else None
+            self.oddities[meeting.id] = (oddity, integer_id)
+            if integer_id is not None:
+                self._integer_ids[str(integer_id)] = meeting.id
+
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
@@ -187,6 +241,9 @@ class Workspace:
 
     def meeting(self, user: CalendarUser, meeting_id: str) -> Meeting | None:
         with self._lock:
+            if user.quirks is not None:
+                self._calendars(user)
+                meeting_id = self._integer_ids.get(meeting_id, meeting_id)
             for by_id in self._calendars(user).values():
                 found = by_id.get(meeting_id)
                 if found is not None:
@@ -199,6 +256,8 @@ class Workspace:
             for conn in user.connections:
                 if conn.connected and conn.email:
                     user.meetings[conn.platform] = self._build(user, conn.platform, conn.email)
+            if user.quirks == oddities.MEETINGS_USER:
+                self._mark_oddities(user)
         return user.meetings
 
     def _build(self, user: CalendarUser, platform: str, email: str) -> dict[str, Meeting]:
@@ -215,12 +274,15 @@ class Workspace:
                 "google_and_microsoft": [],
                 "disconnected": [],
                 "never_connected": [],
+                "bad_rows": [],
             }
             for user in self._order:
                 if user.person == HEAVY_PERSON:
                     found["heavy"].append(user.external_id)
                 if user.person in HOSTILE_PERSONS:
                     found["hostile_text"].append(user.external_id)
+                if user.quirks is not None:
+                    found["bad_rows"].append(user.external_id)
                 states = {conn.platform: conn.connected for conn in user.connections}
                 if len(states) == 2 and all(states.values()):
                     found["google_and_microsoft"].append(user.external_id)
@@ -261,15 +323,21 @@ class Workspace:
         external_id: str | None = None,
         flags: dict[str, bool] | None = None,
         bot_name: str | None = None,
+        missing_flags: str = "false",
     ) -> None:
-        """Apply a validated partial update."""
+        """Apply a validated update. A preferences object (``flags`` not None) sets every flag
+        it omits to False, as Recall's preferences page says, or keeps it with
+        ``missing_flags="keep"``."""
         with self._lock:
             if external_id is not None and external_id != user.external_id:
                 del self._by_external[user.external_id]
                 user.external_id = external_id
                 self._by_external[external_id] = user
-            if flags:
-                user.prefs = flags_to_mask(mask_to_flags(user.prefs) | flags)
+            if flags is not None:
+                if missing_flags == "keep":
+                    user.prefs = flags_to_mask(mask_to_flags(user.prefs) | flags)
+                else:
+                    user.prefs = flags_to_mask(flags)
             if bot_name is not None:
                 user.bot_name = bot_name
             user.changed()

@@ -45,10 +45,21 @@ def get_settings() -> Settings:
 
 @st.cache_resource(show_spinner="Starting the local Recall sandbox…")
 def _embedded_sandbox(
-    seed: int, users: int, latency_ms: float, fault_rate: float, port: int
+    seed: int,
+    users: int,
+    latency_ms: float,
+    fault_rate: float,
+    port: int,
+    switches: tuple[tuple[str, object], ...] = (),
 ) -> RunningSandbox:
     return start_in_thread(
-        SandboxConfig(seed=seed, users=users, latency_ms=latency_ms, fault_rate=fault_rate),
+        SandboxConfig(
+            seed=seed,
+            users=users,
+            latency_ms=latency_ms,
+            fault_rate=fault_rate,
+            **dict(switches),
+        ),
         port=port,
     )
 
@@ -73,7 +84,12 @@ def get_backend(settings: Settings) -> Backend:
             label=f"Sandbox at {sandbox.base_url}",
         )
     running = _embedded_sandbox(
-        sandbox.seed, sandbox.users, sandbox.latency_ms, sandbox.fault_rate, sandbox.port
+        sandbox.seed,
+        sandbox.users,
+        sandbox.latency_ms,
+        sandbox.fault_rate,
+        sandbox.port,
+        tuple(sorted(sandbox.switches().items())),
     )
     return Backend(
         mode="sandbox",

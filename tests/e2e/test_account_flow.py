@@ -23,8 +23,8 @@ from playwright.sync_api import Locator, Page, expect
 from lib.audit import AuditStore
 from lib.autorecord import PREFERENCE_KEYS
 from lib.recall import RecallClient
-from lib.sandbox.config import SandboxConfig
 from lib.sandbox.server import RunningSandbox, start_in_thread
+from tests import sandbox_variant
 from tests.e2e.conftest import Console, sign_in, start_console, stop_console, wait_for_app_run
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +55,7 @@ class Setup:
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
-    sandbox = start_in_thread(SandboxConfig(seed=1, users=40, rate_limit_scale=0))
+    sandbox = start_in_thread(sandbox_variant.config(seed=1, users=40, rate_limit_scale=0))
     tmp = tmp_path_factory.mktemp("account-console")
     console = start_console(
         tmp,

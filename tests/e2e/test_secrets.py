@@ -30,9 +30,9 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from lib.recall import RecallClient
-from lib.sandbox.config import SandboxConfig
 from lib.sandbox.server import RunningSandbox, start_in_thread
 from lib.sandbox.tokens import TokenSigner
+from tests import sandbox_variant
 from tests.e2e.conftest import (
     ARTIFACTS,
     REPO,
@@ -105,7 +105,7 @@ def add_admin(credentials: Path) -> None:
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     sandbox = start_in_thread(
-        SandboxConfig(
+        sandbox_variant.config(
             api_key=API_KEY,
             token_secret=TOKEN_SECRET,
             seed=1,

@@ -101,14 +101,20 @@ def test_write_endpoints_against_a_private_sandbox(make_sandbox: Factory) -> Non
         user_id = connected_user(client)
         before = client.get_user(user_id)
 
+        # The whole object, as Recall documents: flags missing from it would become false.
+        flags = {
+            name: getattr(before.preferences, name)
+            for name in ("record_non_host", "record_external", "record_internal")
+            + ("record_confirmed", "record_only_host")
+        }
         updated = client.update_preferences(
             user_id,
-            {"record_recurring": not before.preferences.record_recurring},
+            {**flags, "record_recurring": not before.preferences.record_recurring},
             bot_name="QA Bot",
         )
         assert updated.preferences.record_recurring is not before.preferences.record_recurring
         assert updated.preferences.bot_name == "QA Bot"
-        # Partial update: the other flags are unchanged.
+        # The other flags are unchanged.
         for name in ("record_external", "record_internal", "record_only_host"):
             assert getattr(updated.preferences, name) == getattr(before.preferences, name)
         assert client.get_user(user_id) == updated

@@ -153,8 +153,11 @@ def test_retrieve_matches_the_list_entry(sandbox: Any) -> None:
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH"])
-def test_partial_preference_update(make_sandbox: Factory, method: str) -> None:
-    running = make_sandbox(**SMALL)
+@pytest.mark.parametrize("missing", ["false", "keep"])
+def test_partial_preference_update(make_sandbox: Factory, method: str, missing: str) -> None:
+    """Flags a preferences object omits become false (Recall's documented reading, the
+    default) or keep their value (``missing_preference_keys="keep"``)."""
+    running = make_sandbox(**SMALL, missing_preference_keys=missing)
     with httpx.Client(base_url=running.base_url) as client:
         headers = token_headers(client, running, "nw-000005")
         before = client.get(f"{API}/user/", headers=headers).json()
@@ -169,8 +172,14 @@ def test_partial_preference_update(make_sandbox: Factory, method: str) -> None:
         after = response.json()
         assert client.get(f"{API}/user/", headers=headers).json() == after
     assert after["preferences"]["record_external"] is flipped
-    untouched = {k: v for k, v in after["preferences"].items() if k != "record_external"}
-    assert untouched == {k: v for k, v in before["preferences"].items() if k != "record_external"}
+    others = [k for k in FLAGS if k != "record_external"]
+    assert any(before["preferences"][k] for k in others), "the test needs a flag that is on"
+    if missing == "keep":
+        assert all(after["preferences"][k] == before["preferences"][k] for k in others)
+    else:
+        assert not any(after["preferences"][k] for k in others)
+    assert after["preferences"]["bot_name"] == before["preferences"]["bot_name"]
+    assert after["preferences"]["id"] == before["preferences"]["id"]
     assert after["external_id"] == before["external_id"]
 
 
