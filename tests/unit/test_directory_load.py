@@ -3,7 +3,6 @@ number), progress after each page, a page that fails or times out, and resuming 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,31 +11,17 @@ import pytest
 
 from lib.directory_load import DirectoryLoad
 from lib.recall import RecallClient, UnexpectedResponseError
-from lib.sandbox.config import SandboxConfig
 from lib.sandbox.server import RunningSandbox
 
 USERS = 57
 PAGE = 10
 
 
-def _shapes() -> list[Any]:
-    """Cursor links (the sandbox's default) and, when the sandbox offers them, page numbers."""
-    names = {f.name for f in dataclasses.fields(SandboxConfig)}
-    page = pytest.param(
-        "page",
-        marks=pytest.mark.skipif(
-            "users_pagination" not in names, reason="this sandbox pages by cursor only"
-        ),
-    )
-    return ["cursor", page]
-
-
-@pytest.fixture(params=_shapes())
+@pytest.fixture(params=["cursor", "page"])
 def shaped_sandbox(
     request: pytest.FixtureRequest, make_sandbox: Callable[..., RunningSandbox]
 ) -> RunningSandbox:
-    extra = {} if request.param == "cursor" else {"users_pagination": request.param}
-    return make_sandbox(seed=3, users=USERS, heavy_user_meetings=0, **extra)
+    return make_sandbox(seed=3, users=USERS, heavy_user_meetings=0, users_pagination=request.param)
 
 
 @pytest.fixture
