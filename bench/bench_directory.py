@@ -4,7 +4,7 @@ Run from the repository root, either way:
 
     python -m bench.bench_directory
     python bench/bench_directory.py [--users 100000] [--loads 3] [--in-process]
-    python -m bench.bench_directory --paged [--users 300000] [--paced]
+    python -m bench.bench_directory --paged [--users 300000] [--paced] [--users-pagination page]
 
 It serves a seeded sandbox workspace (in its own process by default, as Recall is another
 server; ``--in-process`` runs it on a thread of this process, as the embedded console does), then
@@ -65,7 +65,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def sandbox_process(users: int, seed: int) -> Iterator[tuple[str, str]]:
+def sandbox_process(users: int, seed: int, pagination: str) -> Iterator[tuple[str, str]]:
     """A sandbox in its own process; yields (base URL, API key)."""
     port = _free_port()
     env = {**os.environ, "SANDBOX_API_KEY": DEFAULT_SANDBOX_API_KEY}
@@ -81,6 +81,8 @@ def sandbox_process(users: int, seed: int) -> Iterator[tuple[str, str]]:
         str(seed),
         "--rate-limit-scale",
         "0",
+        "--users-pagination",
+        pagination,
     ]
     process = subprocess.Popen(
         command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
@@ -107,8 +109,10 @@ def sandbox_process(users: int, seed: int) -> Iterator[tuple[str, str]]:
 
 
 @contextlib.contextmanager
-def sandbox_thread(users: int, seed: int) -> Iterator[tuple[str, str]]:
-    running = start_in_thread(SandboxConfig(seed=seed, users=users, rate_limit_scale=0))
+def sandbox_thread(users: int, seed: int, pagination: str) -> Iterator[tuple[str, str]]:
+    running = start_in_thread(
+        SandboxConfig(seed=seed, users=users, rate_limit_scale=0, users_pagination=pagination)
+    )
     try:
         yield running.base_url, running.api_key
     finally:
@@ -221,12 +225,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep the client's limiter on (60 users/ requests a minute, as against Recall)",
     )
+    parser.add_argument(
+        "--users-pagination",
+        choices=("cursor", "page"),
+        default="cursor",
+        help="how the sandbox pages users/ (with --paged)",
+    )
     args = parser.parse_args(argv)
 
     serve = sandbox_thread if args.in_process else sandbox_process
     where = "in-process thread" if args.in_process else "own process"
     started = time.perf_counter()
-    with serve(args.users, args.seed) as (base_url, api_key):
+    with serve(args.users, args.seed, args.users_pagination) as (base_url, api_key):
         took = time.perf_counter() - started
         print(f"sandbox with {args.users:,} users ({where}) up in {took:.1f} s")
         loads: list[float] = []
@@ -265,9 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     search_ok = search_median <= SEARCH_TARGET_MS and search_p95 <= SEARCH_TARGET_MS
     print()
     mode = (
-        "paged, paced at 60 requests/min"
+        f"paged ({args.users_pagination}), paced at 60 requests/min"
         if args.paged and args.paced
-        else "paged"
+        else f"paged ({args.users_pagination})"
         if args.paged
         else "one request"
     )

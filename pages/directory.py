@@ -5,10 +5,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lib.directory import lookup_user_id, run_query, summarize
+from lib.directory import looks_like_email, lookup_user_id, near_miss_ids, run_query, summarize
 from lib.staff import Action
 from lib.ui.data import get_directory_view
 from lib.ui.directory.loading import render_load_state
+from lib.ui.directory.recent import render_recent
 from lib.ui.directory_mint import render_mint
 from lib.ui.directory_prefs import pending_edits, render_preferences
 from lib.ui.directory_results import render_page_nav, render_results
@@ -28,7 +29,7 @@ from lib.userids import check_user_id
 
 ctx = start_page(
     "Find a user",
-    caption="Search the workspace's calendar users by user id or connected email.",
+    caption="Search the workspace's calendar users by user id, name or connected email.",
     requires=Action.FIND_USERS,
 )
 show_notices()
@@ -62,10 +63,16 @@ if query.page > result.pages:
     result = run_query(frame, query)
 if check is not None:
     lookup = lookup_user_id(frame, check.value)
-    render_lookup(lookup, result.total, loaded=snapshot.progress)
-    if snapshot.complete:
-        # An id missing from a partial list may still exist: never offer to create it.
+    near = () if lookup.exists else near_miss_ids(frame, check.value)
+    render_lookup(lookup, result.total, loaded=snapshot.progress, near_misses=near)
+    if snapshot.complete and not near and not looks_like_email(check.value):
+        # An id missing from a partial list may still exist, an email is not an id, and a near
+        # miss is the commonest way a duplicate gets created: no offer to create any of them.
         render_mint(ctx, lookup)
+    if not result.total:
+        st.stop()  # the lookup said it; one message per miss
+else:
+    render_recent(ctx)
 
 render_page_nav(result, query, locked=bool(pending.edits))
 users_tab, preferences_tab = st.tabs(

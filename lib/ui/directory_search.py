@@ -15,6 +15,7 @@ from lib.directory import (
     DirectorySummary,
     IdLookup,
     describe_age,
+    looks_like_email,
 )
 from lib.directory_load import LoadProgress
 from lib.ui.data import DIRECTORY_TTL_SECONDS, DirectorySnapshot, refresh_directory
@@ -34,6 +35,7 @@ from lib.userids import UserIdCheck
 
 KEY_DIR_REFRESH = "directory.refresh"
 KEY_DIR_OPEN_EXACT = "directory.open_exact"
+KEY_DIR_SUGGESTION = "directory.suggestion"
 ACCOUNT_PAGE = "pages/account.py"
 
 
@@ -108,9 +110,9 @@ def search_controls(*, locked: bool) -> DirectoryQuery:
     with st.container(border=True):
         top = st.columns([3, 2], vertical_alignment="bottom")
         text = top[0].text_input(
-            "Search by user id or calendar email",
+            "Search by user id, name or calendar email",
             key=SK_DIR_QUERY,
-            placeholder="e.g. nw-000123 or ana@northwind.example",
+            placeholder="e.g. nw-000123, Ana Lopez or ana@northwind.example",
             icon=":material/search:",
             disabled=locked,
             live=True,
@@ -177,12 +179,22 @@ def render_check(check: UserIdCheck) -> None:
         st.caption(f":material/info: {plain(warning)}")
 
 
-def render_lookup(lookup: IdLookup, matches: int, *, loaded: LoadProgress | None = None) -> None:
-    """Whether the typed text is a user id, and the near misses that cause duplicate users.
+def render_lookup(
+    lookup: IdLookup,
+    matches: int,
+    *,
+    loaded: LoadProgress | None = None,
+    near_misses: tuple[str, ...] = (),
+) -> None:
+    """What the typed text turned out to be, in one message: a user id, an email, a near miss
+    of an id ("did you mean"), or nothing at all; plus the near misses that cause duplicates.
 
     ``loaded`` is the progress of a partial list: then a missing id is only "not loaded yet".
     """
     uid = lookup.user_id
+    if looks_like_email(uid) and not lookup.exists:
+        _render_email_lookup(lookup, matches, loaded)
+        return
     if not lookup.exists and loaded is not None:
         st.info(
             f"{code(uid)} is not among the {loaded.counted} loaded so far; the rest of the "
@@ -195,14 +207,20 @@ def render_lookup(lookup: IdLookup, matches: int, *, loaded: LoadProgress | None
             left.markdown(f":material/person: {code(uid)} is a calendar user of this workspace.")
             if right.button("Open account", key=KEY_DIR_OPEN_EXACT, type="primary"):
                 open_account(uid)
+    elif near_misses:
+        _render_near_misses(uid, near_misses)
+        return
+    elif matches and len(uid.split()) > 1:
+        # Words, not an id: a name found through the calendar emails.
+        st.caption(f"{matches:,} users have every word of {code(uid)} in their id or emails.")
     elif matches:
         st.caption(
             f"No user has exactly the id {code(uid)}; {matches:,} user ids or emails contain it."
         )
     else:
         st.info(
-            f"No calendar user has the user id {code(uid)}, and no user id or calendar email "
-            "contains it. Searching never creates a user.",
+            f"No users match. No calendar user has the user id {code(uid)}, and no user id or "
+            "calendar email contains it. Searching never creates a user.",
             icon=":material/person_off:",
         )
     if lookup.differs_in_case:
@@ -218,5 +236,41 @@ def render_lookup(lookup: IdLookup, matches: int, *, loaded: LoadProgress | None
         extra = f" and {more:,} more" if more > 0 else ""
         st.info(
             f"{code(uid)} is the calendar email of {listed}{plain(extra)}.",
+            icon=":material/alternate_email:",
+        )
+
+
+def _render_near_misses(uid: str, near_misses: tuple[str, ...]) -> None:
+    """A typed id that is an existing id but for case, width or separators."""
+    listed = " or ".join(code(other) for other in near_misses)
+    with st.container(border=True):
+        st.markdown(
+            f":material/spellcheck: No user has the id {code(uid)}. **Did you mean {listed}?** "
+            "Recall treats ids that differ in any character, letter case included, as "
+            "different users."
+        )
+        for other in near_misses:
+            if st.button(f"Open {other}", key=f"{KEY_DIR_SUGGESTION}.{other}", type="primary"):
+                open_account(other)
+
+
+def _render_email_lookup(lookup: IdLookup, matches: int, loaded: LoadProgress | None) -> None:
+    """An email address typed into the search: answered as an email, never as a missing id."""
+    email = lookup.user_id
+    scope = f"among the {loaded.counted} loaded so far" if loaded is not None else ""
+    if lookup.email_owners:
+        listed = ", ".join(code(owner) for owner in lookup.email_owners[:5])
+        more = len(lookup.email_owners) - 5
+        extra = f" and {more:,} more" if more > 0 else ""
+        st.info(
+            f"{code(email)} is the calendar email of {listed}{plain(extra)}.",
+            icon=":material/alternate_email:",
+        )
+    elif matches:
+        st.caption(f"{matches:,} users have a user id or calendar email containing {code(email)}.")
+    else:
+        st.info(
+            f"No users match. No calendar is connected with the email {code(email)}"
+            f"{' ' + scope if scope else ''}.",
             icon=":material/alternate_email:",
         )
