@@ -28,6 +28,8 @@ from lib.recall.models import CalendarMeeting, CalendarUser
 from lib.ui.backend import Backend
 
 DIRECTORY_TTL_SECONDS = 120
+# A complete list is reloaded no sooner than this many times the time it took to read.
+RELOAD_AFTER_LOAD_TIMES = 4
 # A safety net only: the first page's own timeout (retries included) ends the wait first.
 FIRST_PAGE_WAIT_S = 300.0
 ACCOUNT_TTL_SECONDS = 60
@@ -122,7 +124,7 @@ class _WorkspaceDirectory:
             if (
                 current.progress().complete
                 and finished is not None
-                and (datetime.now(UTC) - finished).total_seconds() > DIRECTORY_TTL_SECONDS
+                and (datetime.now(UTC) - finished).total_seconds() > _max_age(current)
             ):
                 self._previous = _complete_snapshot(current)
                 self.current = self._start()
@@ -148,6 +150,16 @@ class _WorkspaceDirectory:
             self.current.cancel()
             self._previous = None
             self.current = self._start()
+
+
+def _max_age(load: DirectoryLoad) -> float:
+    """How long a complete list is served before a background reload starts.
+
+    A list that took minutes to read (hundreds of pages at 60 requests a minute) is kept for
+    several times that, so reloading does not take the whole ``users/`` rate budget.
+    """
+    took = ((load.finished_at or load.started_at) - load.started_at).total_seconds()
+    return max(float(DIRECTORY_TTL_SECONDS), RELOAD_AFTER_LOAD_TIMES * took)
 
 
 def _complete_snapshot(load: DirectoryLoad) -> DirectorySnapshot:

@@ -74,7 +74,8 @@ def render_header(snapshot: DirectorySnapshot, summary: DirectorySummary) -> Non
             else:
                 st.caption(
                     f"List loaded {describe_age(snapshot.age_seconds())}; it is reloaded after "
-                    f"{DIRECTORY_TTL_SECONDS // 60} minutes or when you refresh."
+                    f"{DIRECTORY_TTL_SECONDS // 60} minutes (longer for a list that takes long "
+                    "to read) or when you refresh."
                 )
             if st.button("Refresh list", key=KEY_DIR_REFRESH, icon=":material/refresh:"):
                 refresh_directory()

@@ -4,13 +4,14 @@ number), progress after each page, a page that fails or times out, and resuming 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
 from lib.directory_load import DirectoryLoad
-from lib.recall import RecallClient, UnexpectedResponseError
+from lib.recall import RecallClient, UnexpectedResponseError, UsersPage
 from lib.sandbox.server import RunningSandbox
 
 USERS = 57
@@ -229,3 +230,18 @@ def test_a_renamed_user_is_relisted_in_place(client: RecallClient) -> None:
     assert after.loc["nw-renamed-1", "recall_id"] == recall_id
     assert len(after) == len(before)
     assert load.changed_at is not None
+
+
+def test_a_list_that_took_long_to_read_is_kept_longer_before_reloading() -> None:
+    from lib.ui.data import DIRECTORY_TTL_SECONDS, _max_age
+
+    moments = iter([datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 1, 5, 9, 10, tzinfo=UTC)])
+    slow = DirectoryLoad(
+        lambda link: UsersPage(items=[_user(1)], next_url=None), now=lambda: next(moments)
+    )
+    slow.run()
+    assert _max_age(slow) == 4 * 600
+
+    quick = DirectoryLoad(lambda link: UsersPage(items=[], next_url=None))
+    quick.run()
+    assert _max_age(quick) == DIRECTORY_TTL_SECONDS
