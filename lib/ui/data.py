@@ -233,7 +233,8 @@ def get_directory_view(backend: Backend, *, settle_s: float = 2.0) -> DirectoryS
     if progress.complete:
         return _complete_snapshot(load)
     previous = workspace.previous()
-    if previous is not None and progress.status == "loading":
+    if previous is not None:
+        # A background reload (in progress or stopped) never replaces a complete list.
         return previous
     return DirectorySnapshot(load.frame(), load.started_at, progress)
 

@@ -14,6 +14,7 @@ import pytest
 from lib import directory_load
 from lib.recall import RecallClient
 from lib.staff import Role
+from lib.ui import data
 from lib.ui.directory.loading import KEY_LOAD_RETRY
 from lib.ui.directory_mint import KEY_DIR_MINT
 from tests.app.test_directory import listed_ids, open_directory, search_for, stats, texts
@@ -27,8 +28,9 @@ class PageGate:
     """Wraps the client's page read: page 3 waits until the test opens the gate, and turns the
     sandbox's faults on first when asked, so the page fails in the real sandbox."""
 
-    def __init__(self, sandbox: Any) -> None:
+    def __init__(self, sandbox: Any, hold_call: int = 3) -> None:
         self.sandbox = sandbox
+        self.hold_call = hold_call
         self.open = threading.Event()
         self.fault_page_3 = False
         self.calls = 0
@@ -40,7 +42,7 @@ class PageGate:
             with self.lock:
                 self.calls += 1
                 call = self.calls
-            if call == 3:
+            if call == self.hold_call:
                 assert self.open.wait(timeout=60)
                 if self.fault_page_3:
                     set_faults(self.sandbox, 1.0, ["503"])
@@ -153,3 +155,30 @@ def test_an_id_missing_from_a_partial_list_is_not_offered_for_creation(
     at.run()
     # The complete list does not have it: now an admin may create it.
     assert KEY_DIR_MINT in [b.key for b in at.button]
+
+
+def test_a_failed_background_reload_keeps_the_complete_list(
+    console_app, app_sandbox, gate, monkeypatch
+):
+    # The first load reads pages 1-4 (calls 1-4); the reload after expiry fails at its page 3.
+    gate.hold_call = 7
+    gate.fault_page_3 = True
+    gate.open.set()
+    at = open_directory(console_app, Role.VIEWER)
+    assert at.metric[0].label == "Calendar users"
+    assert at.metric[0].value == f"{USERS}"
+
+    monkeypatch.setattr(data, "DIRECTORY_TTL_SECONDS", 0)
+    monkeypatch.setattr(data, "RELOAD_AFTER_LOAD_TIMES", 0)
+    at.run()  # the list has expired: a reload starts, the complete list is still served
+    assert gate.finished_page_3.wait(timeout=30)
+    (workspace,) = data._workspaces().values()
+    assert workspace.current.wait(timeout=30).status == "failed"
+    at.run()
+    assert not at.exception
+
+    assert at.metric[0].label == "Calendar users"
+    assert at.metric[0].value == f"{USERS}"
+    assert len(listed_ids(at)) == USERS
+    assert "Reloading the list stopped at page 3" in texts(at)
+    assert at.button(key=KEY_LOAD_RETRY).label == "Retry from page 3"

@@ -22,6 +22,14 @@ def render_load_state(backend: Backend, snapshot: DirectorySnapshot) -> None:
         current = directory_progress(backend)
         if current.status == "loading":
             _watch(backend, current, reloading=True)
+        elif current.status == "failed":
+            st.warning(
+                f"Reloading the list stopped at page {current.failed_page}: "
+                f"{plain(current.problem or '', limit=None)} The list below is the previous "
+                "complete one.",
+                icon=":material/sync_problem:",
+            )
+            _retry_button(backend, current)
         return
     if progress.status == "failed":
         st.error(
@@ -30,15 +38,17 @@ def render_load_state(backend: Backend, snapshot: DirectorySnapshot) -> None:
             "before that page; searches and counts cover only them.",
             icon=":material/error:",
         )
-        if st.button(
-            f"Retry from page {progress.failed_page}",
-            key=KEY_LOAD_RETRY,
-            icon=":material/refresh:",
-        ):
-            retry_directory(backend)
-            st.rerun()
+        _retry_button(backend, progress)
         return
     _watch(backend, progress, reloading=False)
+
+
+def _retry_button(backend: Backend, progress: LoadProgress) -> None:
+    if st.button(
+        f"Retry from page {progress.failed_page}", key=KEY_LOAD_RETRY, icon=":material/refresh:"
+    ):
+        retry_directory(backend)
+        st.rerun()
 
 
 @st.fragment(run_every=POLL_SECONDS)
