@@ -111,8 +111,9 @@ def search_controls(*, locked: bool) -> DirectoryQuery:
     with st.container(border=True):
         top = st.columns([3, 2], vertical_alignment="bottom")
         text = top[0].text_input(
-            "Search by user id, name or calendar email",
+            "Search by user id or calendar email",
             key=SK_DIR_QUERY,
+            help="A person's name finds them through their calendar email: every word must match.",
             placeholder="e.g. nw-000123, Ana Lopez or ana@northwind.example",
             icon=":material/search:",
             disabled=locked,
