@@ -29,6 +29,7 @@ from lib.recall import RecallClient, RecallError
 from lib.recall.connect import ConnectionLink, build_connection_url
 from lib.recall.models import CALENDAR_PLATFORMS, PREFERENCE_FLAGS, CalendarMeeting, CalendarUser
 from lib.staff import Action, StaffMember
+from lib.userids import check_user_id
 from lib.viewas import ReasonError, clean_reason
 
 logger = logging.getLogger(__name__)
@@ -718,6 +719,100 @@ class Actions(StaffRecorder):
                 self._gate.deletions.forget(self.client.base_url, user_id)
             self._gate.forget_list()
 
+    def rename_user(
+        self,
+        user_id: str,
+        new_user_id: str,
+        *,
+        confirmation: str,
+        reason: str | None,
+        ticket: str | None = None,
+    ) -> CalendarUser:
+        """Move a calendar account to another user id (``PUT user/`` with ``external_id``).
+
+        The repair for one calendar account connected under two user ids: the stray id's
+        calendar user takes the right id, provided that id has no calendar user of its own
+        (two calendar users cannot share an id, and merging two is not something Recall
+        offers). Both ids are checked against a fresh user list, not the page's, because
+        reading an id that no longer exists would mint a token and recreate it.
+        """
+        wanted = {"user_id": new_user_id}
+        write = self._begin(
+            Action.RENAME_USER,
+            "user.rename",
+            user_id=user_id,
+            target=new_user_id[:_MAX_REFUSED_TEXT] if isinstance(new_user_id, str) else None,
+            reason=reason,
+            ticket=ticket,
+            after=wanted,
+        )
+        checked = check_user_id(new_user_id) if isinstance(new_user_id, str) else None
+        problem = None if checked is None else checked.problem
+        if problem is None and checked is not None and checked.value != new_user_id:
+            problem = "it has spaces or characters that would be changed; type it exactly."
+        if checked is None or problem:
+            raise write.refuse(
+                InvalidChangeError(f"The new user id cannot be used: {problem or 'not text'}"),
+                after=wanted,
+            )
+        if new_user_id == user_id:
+            raise write.refuse(
+                InvalidChangeError("The new user id is the same as the current one."),
+                after=wanted,
+            )
+        if confirmation != new_user_id:
+            raise write.refuse(
+                ConfirmationMismatchError(
+                    "The confirmation does not match the new user id; type the new user id "
+                    "exactly to move this calendar account to it."
+                ),
+                after=wanted,
+            )
+        taken = InvalidChangeError(
+            f"{new_user_id!r} already has a calendar user, so nothing was changed. Two calendar "
+            "users cannot share an id: delete or rename that one first if it is the stray."
+        )
+        if self._user_exists(new_user_id):
+            raise write.refuse(taken, before={"user_id": user_id}, after=wanted)
+        listed = write.read(self._listed_ids, after=wanted)
+        if new_user_id in listed:
+            raise write.refuse(taken, before={"user_id": user_id}, after=wanted)
+        if user_id not in listed:
+            raise write.refuse(
+                ConflictError(
+                    [
+                        Conflict(
+                            f"calendar user {user_id!r}", "the user id", user_id, None, new_user_id
+                        )
+                    ]
+                ),
+                before={"user_id": None},
+                after=wanted,
+            )
+        deletions = self._gate.deletions if self._gate is not None else None
+        if deletions is not None:
+            # After the rename the old id names no calendar user: mark it as every delete is, so
+            # no console process (whose list may still show it) mints it back into existence.
+            # The token is taken first, since the mark refuses this write's own mint too.
+            write.read(lambda: self.client.get_user(user_id), after=wanted)
+            deletions.started(self.client.base_url, user_id, by=self.staff.email)
+        try:
+            renamed = write.call(
+                lambda: self.client.rename_user(user_id, new_user_id),
+                before={"user_id": user_id},
+                after=wanted,
+                read_back=lambda: {"user_id": self._id_of(listed[user_id])},
+                result_view=lambda user: {"user_id": user.external_id, "recall_id": user.id},
+            )
+        finally:
+            if deletions is not None:
+                deletions.finished(self.client.base_url, user_id)
+            if self._gate is not None:
+                self._gate.forget_list()
+        if deletions is not None:
+            deletions.forget(self.client.base_url, new_user_id)
+        return renamed
+
     def connection_link(
         self,
         user_id: str,
@@ -788,6 +883,18 @@ class Actions(StaffRecorder):
         if self._gate is not None:
             self._gate.check(user_id)
         return self.client.authenticate(user_id)
+
+    def _listed_ids(self) -> dict[str, str]:
+        """Every user id the workspace lists now and its Recall id, asked with the API key (one
+        request)."""
+        return {str(user.get("external_id")): user["id"] for user in self.client.list_users_v1()}
+
+    def _id_of(self, recall_id: str) -> str | None:
+        """The user id the calendar user ``recall_id`` is listed under now (None: not listed)."""
+        for user_id, listed_id in self._listed_ids().items():
+            if listed_id == recall_id:
+                return user_id
+        return None
 
     def _listed(self, user_id: str) -> bool:
         """Whether the workspace's user list has ``user_id``, asked with the API key: reading

@@ -78,7 +78,8 @@ metrics[3].metric(
     help="Meetings where Recall's will_record differs from the documented rules",
 )
 metrics[4].metric("Bot name", user.preferences.bot_name or "—")
-if directory.frame.loc[user_id, "duplicate_of"]:
+same_email_as = [u for u in str(directory.frame.loc[user_id, "duplicate_of"]).split(", ") if u]
+if same_email_as:
     st.warning(
         "The same calendar account is connected under another user id too ("
         f"{plain(directory.frame.loc[user_id, 'duplicate_of'])}); shared meetings can get two "
@@ -97,6 +98,6 @@ with meetings_tab:
 with preferences_tab:
     render_preferences(ctx, user, meetings)
 with calendars_tab:
-    render_calendars(ctx, user)
+    render_calendars(ctx, user, same_email_as=same_email_as)
 with activity_tab:
     render_activity(ctx, user_id)

@@ -1,6 +1,6 @@
 """Recall.ai Calendar V1: typed client, models, errors, rate limits, tokens, connection links."""
 
-from lib.recall.client import EndpointStats, RecallClient
+from lib.recall.client import EndpointStats, RecallClient, UsersPage
 from lib.recall.connect import ConnectionLink, build_connection_url, recall_callback_url
 from lib.recall.errors import (
     BadApiKeyError,
@@ -51,6 +51,7 @@ __all__ = [
     "TokenCache",
     "UnavailableError",
     "UnexpectedResponseError",
+    "UsersPage",
     "ValidationError",
     "build_connection_url",
     "recall_callback_url",

@@ -160,6 +160,18 @@ class _Result:
     secrets: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class UsersPage:
+    """One page of ``users/`` as the API's own objects (each a dict with a string ``id``)."""
+
+    items: list[dict[str, Any]]
+    # The absolute link to the next page, or None on the last page.
+    next_url: str | None
+    # The total number of users when the server says (page-number pagination does, cursor
+    # pagination does not).
+    count: int | None = None
+
+
 class RecallClient:
     """Client for one Recall workspace (base URL + API key).
 
@@ -330,6 +342,62 @@ class RecallClient:
                 self._deleted.difference_update(str(item.get("external_id")) for item in data)
         return data
 
+    def list_users_page(
+        self,
+        next_url: str | None = None,
+        *,
+        page_size: int = 1000,
+        timeout_s: float | None = None,
+    ) -> UsersPage:
+        """One page of the user list as the API's own objects (``paginate=true``).
+
+        ``next_url`` is the ``next`` link of the previous page, followed as given whatever it
+        carries (a cursor or a page number), as long as it stays on the configured base URL; None
+        asks for the first page. ``timeout_s`` bounds this page, retries included. A server that
+        ignores ``paginate`` and answers a plain list gives one page with no ``next``.
+        """
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        if next_url is not None and not self._same_origin(next_url):
+            raise _foreign_next_link()
+        response = self._api_key_request(
+            USERS_LIST_EP,
+            params=None
+            if next_url is not None
+            else {"paginate": "true", "page_size": str(page_size)},
+            url=next_url,
+            deadline_s=timeout_s,
+        )
+        data = _json_body(response, USERS_LIST_EP)
+        count: int | None = None
+        following: Any = None
+        if isinstance(data, dict):
+            items, following = data.get("results"), data.get("next")
+            raw_count = data.get("count")
+            if isinstance(raw_count, int) and not isinstance(raw_count, bool) and raw_count >= 0:
+                count = raw_count
+        else:
+            items = data
+        if not isinstance(items, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("id"), str) for item in items
+        ):
+            raise UnexpectedResponseError(
+                f"Recall's answer to {USERS_LIST_EP.name} did not match the documented shape. "
+                "Report it to the console's maintainers.",
+                endpoint=USERS_LIST_EP.name,
+            )
+        if isinstance(following, str) and following:
+            # DRF sends absolute links; a relative one is read against the page it came from.
+            following = str(response.url.join(following))
+            if not self._same_origin(following):
+                raise _foreign_next_link()
+        elif following is not None and following != "":
+            raise UnexpectedResponseError(endpoint=USERS_LIST_EP.name)
+        with self._lock:
+            if self._deleted:
+                self._deleted.difference_update(str(item.get("external_id")) for item in items)
+        return UsersPage(items=items, next_url=following or None, count=count)
+
     def iter_users(
         self, page_size: int = 100, *, email: str | None = None
     ) -> Iterator[CalendarUser]:
@@ -397,6 +465,23 @@ class RecallClient:
         body = {"preferences": _preferences_body(preferences, bot_name)}
         response = self._user_request(USER_UPDATE_EP, user_id, body=body)
         return self._parse_one(response, CalendarUser, USER_UPDATE_EP)
+
+    def rename_user(self, user_id: str, new_user_id: str) -> CalendarUser:
+        """Give the calendar user another ``external_id`` (``PUT user/`` with ``external_id``).
+
+        The calendar token belongs to the calendar user, not to the id, so the one cached for
+        ``user_id`` now serves ``new_user_id``; ``user_id`` is left with none, so reading it
+        later has to mint, which is what callers must check for first. Mints a token on a cache
+        miss, which creates the user if it does not exist.
+        """
+        _check_user_id(new_user_id)
+        response = self._user_request(USER_UPDATE_EP, user_id, body={"external_id": new_user_id})
+        user = self._parse_one(response, CalendarUser, USER_UPDATE_EP)
+        token = self._tokens.get(self._base_url, user_id)
+        self._tokens.invalidate(self._base_url, user_id)
+        if token is not None and user.external_id == new_user_id:
+            self._tokens.put(self._base_url, new_user_id, token)
+        return user
 
     def delete_user(self, user_id: str) -> None:
         """Delete the calendar user and disconnect its calendars (scheduled bots are removed).
@@ -544,12 +629,7 @@ class RecallClient:
     def _follow_pages(self, next_url: Any) -> Iterator[CalendarUser]:
         while next_url:
             if not isinstance(next_url, str) or not self._same_origin(next_url):
-                # Following a link elsewhere would send the API key to another host.
-                raise UnexpectedResponseError(
-                    "Recall's next-page link points outside the configured base URL, so the "
-                    "console stopped listing users. Report it to the console's maintainers.",
-                    endpoint=USERS_LIST_EP.name,
-                )
+                raise _foreign_next_link()
             response = self._api_key_request(USERS_LIST_EP, url=next_url)
             data = _json_body(response, USERS_LIST_EP)
             if not isinstance(data, dict):
@@ -929,6 +1009,15 @@ class RecallClient:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def _foreign_next_link() -> UnexpectedResponseError:
+    # Following a link elsewhere would send the API key to another host.
+    return UnexpectedResponseError(
+        "Recall's next-page link points outside the configured base URL, so the "
+        "console stopped listing users. Report it to the console's maintainers.",
+        endpoint=USERS_LIST_EP.name,
+    )
 
 
 def _check_user_id(user_id: str) -> None:

@@ -41,6 +41,7 @@ class Action(StrEnum):
     DISCONNECT_CALENDAR = "disconnect_calendar"
     DELETE_USER = "delete_user"
     MINT_USER = "mint_user"
+    RENAME_USER = "rename_user"
     MANAGE_PRESET = "manage_preset"
     READ_AUDIT = "read_audit"
     EXPORT_AUDIT = "export_audit"
@@ -67,6 +68,8 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.DISCONNECT_CALENDAR: Role.ADMIN,
     Action.DELETE_USER: Role.ADMIN,
     Action.MINT_USER: Role.ADMIN,
+    # Moves a calendar account (calendars, meetings, bots) to another user id.
+    Action.RENAME_USER: Role.ADMIN,
     Action.MANAGE_PRESET: Role.ADMIN,
     Action.READ_AUDIT: Role.ADMIN,
     Action.EXPORT_AUDIT: Role.ADMIN,

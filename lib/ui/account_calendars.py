@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from lib.actions import ActionError
@@ -10,6 +12,7 @@ from lib.staff import Action
 from lib.ui.account_flash import set_flash
 from lib.ui.context import PageContext, end_view_as
 from lib.ui.data import refresh_account, refresh_directory
+from lib.ui.rename_user import render_rename
 from lib.ui.text import code, plain
 
 PLATFORM_NAMES = {"google": "Google Calendar", "microsoft": "Microsoft Outlook"}
@@ -42,7 +45,9 @@ def _reason_inputs(key: str) -> tuple[str, str]:
     return reason, ticket
 
 
-def render_calendars(ctx: PageContext, user: CalendarUser) -> None:
+def render_calendars(
+    ctx: PageContext, user: CalendarUser, *, same_email_as: Sequence[str] = ()
+) -> None:
     user_id = user.external_id or ""
     columns = st.columns(len(CALENDAR_PLATFORMS))
     for column, platform in zip(columns, CALENDAR_PLATFORMS, strict=True):
@@ -66,6 +71,13 @@ def render_calendars(ctx: PageContext, user: CalendarUser) -> None:
         _refresh_form(ctx, user_id)
     if ctx.can(Action.DELETE_USER):
         _delete_form(ctx, user_id)
+    renamed = render_rename(ctx, user_id, where="account", same_email_as=same_email_as)
+    if renamed is not None:
+        # The view-as session named the old id: staff open the account again under the new one.
+        end_view_as(ctx, why="user id changed")
+        st.query_params["user_id"] = renamed
+        set_flash(f"Moved the calendar account from {user_id} to {renamed}.")
+        st.rerun()
 
 
 def _disconnect_form(ctx: PageContext, user_id: str, platform: str) -> None:

@@ -2,13 +2,17 @@
 
 Caches are shared by every session, so every cached function is keyed by what it depends on:
 the Recall base URL, a fingerprint of the API key (never the key itself) and the ``user_id``.
-Nothing here reads ``st.user`` or ``st.session_state``. The Recall client is one per workspace
-(base URL + key); its token cache is keyed per user inside it.
+Nothing here reads ``st.user`` or ``st.session_state``. The user list is the exception to
+"cached per call": it is read page by page on a background thread per workspace (see
+``lib.directory_load``), so the directory page can show it while it loads.
+The Recall client is one per workspace (base URL + key); its token cache is keyed per user
+inside it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,18 +20,23 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from lib import directory_load
 from lib.account_view import meetings_table
 from lib.audit import AuditKey, AuditStore
 from lib.db import make_engine
 from lib.deletions import UserDeletions
-from lib.directory import users_frame_from_v1
+from lib.directory_load import DirectoryLoad, LoadProgress
 from lib.mint_gate import MintGate
-from lib.recall import RecallClient
+from lib.recall import RecallClient, RecallError
 from lib.recall.models import CalendarMeeting, CalendarUser
 from lib.recall.rows import UnreadableRow
 from lib.ui.backend import Backend, get_settings
 
 DIRECTORY_TTL_SECONDS = 120
+# A complete list is reloaded no sooner than this many times the time it took to read.
+RELOAD_AFTER_LOAD_TIMES = 4
+# A safety net only: the first page's own timeout (retries included) ends the wait first.
+FIRST_PAGE_WAIT_S = 300.0
 ACCOUNT_TTL_SECONDS = 60
 # Meetings that ended recently are shown too: "why didn't the bot join yesterday?" is the
 # commonest question, and Recall keeps past meetings for 60 days.
@@ -109,16 +118,26 @@ def get_audit_store(url: str, key: AuditKey) -> AuditStore:
 
 @dataclass(frozen=True)
 class DirectorySnapshot:
-    """The user list as loaded; shared by every session, so ``frame`` hands out copies."""
+    """The user list as loaded; shared by every session, so ``frame`` hands out copies.
+
+    ``progress`` is None for a complete list; a partial one (still loading, or stopped at a
+    failed page) carries where its load stands, and must never answer "this user does not
+    exist".
+    """
 
     _frame: pd.DataFrame
     fetched_at: datetime
+    progress: LoadProgress | None = None
 
     @property
     def frame(self) -> pd.DataFrame:
         # Shallow is enough: under pandas copy-on-write a change to the copy never reaches
         # the cached frame.
         return self._frame.copy(deep=False)
+
+    @property
+    def complete(self) -> bool:
+        return self.progress is None
 
     def contains(self, user_id: str) -> bool:
         return user_id in self._frame.index
@@ -127,27 +146,195 @@ class DirectorySnapshot:
         return ((now or datetime.now(UTC)) - self.fetched_at).total_seconds()
 
 
-# cache_resource, not cache_data: snapshots are immutable (frozen models, tuples) and large, and
-# cache_data would pickle them on every read (about 0.3 s for a 2,000-meeting account).
-@st.cache_resource(
-    ttl=DIRECTORY_TTL_SECONDS, max_entries=8, show_spinner="Loading the workspace's users…"
-)
-def _directory(base_url: str, fingerprint: str, _recall: RecallClient) -> DirectorySnapshot:
-    # Stamped before the read: the mint gate must never take the list for newer than it is.
-    started = datetime.now(UTC)
-    return DirectorySnapshot(users_frame_from_v1(_recall.list_users_v1()), started)
+class _WorkspaceDirectory:
+    """The current load of one workspace's user list and the last complete one.
+
+    When a complete list grows older than ``DIRECTORY_TTL_SECONDS`` a new load starts and the
+    old list is served until it completes, so a large directory never falls back to a partial
+    one on expiry. An explicit refresh (after a write) drops both.
+    """
+
+    def __init__(self, recall: RecallClient) -> None:
+        self._recall = recall
+        self._lock = threading.Lock()
+        self._previous: DirectorySnapshot | None = None
+        self.current = self._start()
+
+    def _start(self) -> DirectoryLoad:
+        recall = self._recall
+        # Read at call time, so a test can shrink the pages of a small sandbox. No page timeout
+        # of its own: each page gets the client's deadline, retries included.
+        size, timeout = directory_load.PAGE_SIZE, directory_load.PAGE_TIMEOUT_S
+        load = DirectoryLoad(
+            lambda link: recall.list_users_page(link, page_size=size, timeout_s=timeout)
+        )
+        load.start()
+        return load
+
+    def load(self) -> DirectoryLoad:
+        with self._lock:
+            current = self.current
+            finished = current.finished_at
+            if (
+                current.progress().complete
+                and finished is not None
+                and (datetime.now(UTC) - finished).total_seconds() > _max_age(current)
+            ):
+                self._previous = _complete_snapshot(current)
+                self.current = self._start()
+            return self.current
+
+    def previous(self) -> DirectorySnapshot | None:
+        with self._lock:
+            return self._previous
+
+    def renamed(self, old: str, new: str) -> None:
+        with self._lock:
+            self._previous = None
+            current = self.current
+        if not (current.progress().complete and current.replace_user_id(old, new)):
+            self.restart()
+
+    def stop(self) -> None:
+        with self._lock:
+            self.current.cancel()
+
+    def restart(self) -> None:
+        with self._lock:
+            self.current.cancel()
+            self._previous = None
+            self.current = self._start()
+
+
+def _max_age(load: DirectoryLoad) -> float:
+    """How long a complete list is served before a background reload starts.
+
+    A list that took minutes to read (hundreds of pages at 60 requests a minute) is kept for
+    several times that, so reloading does not take the whole ``users/`` rate budget.
+    """
+    took = ((load.finished_at or load.started_at) - load.started_at).total_seconds()
+    return max(float(DIRECTORY_TTL_SECONDS), RELOAD_AFTER_LOAD_TIMES * took)
+
+
+def _complete_snapshot(load: DirectoryLoad) -> DirectorySnapshot:
+    # A change in place counts as a newer list, so tables keyed by its time are rebuilt.
+    return DirectorySnapshot(load.frame(), load.changed_at or load.finished_at or load.started_at)
+
+
+@st.cache_resource(show_spinner=False)
+def _workspaces() -> dict[tuple[str, str], _WorkspaceDirectory]:
+    # One entry per workspace for the life of the process; refresh_directory restarts loads
+    # in place, so a load that is dropped is also stopped.
+    return {}
+
+
+_workspaces_lock = threading.Lock()
+
+
+def _workspace_directory(backend: Backend) -> _WorkspaceDirectory:
+    key = (backend.base_url, key_fingerprint(backend))
+    registry = _workspaces()
+    with _workspaces_lock:
+        found = registry.get(key)
+        if found is None:
+            found = registry[key] = _WorkspaceDirectory(get_client(backend))
+        return found
 
 
 def get_directory(backend: Backend) -> DirectorySnapshot:
-    workspace = _get_workspace(backend)
-    snapshot = _directory(backend.base_url, key_fingerprint(backend), workspace.client)
-    # A list just loaded for the page spares the first token mint a read of its own.
-    workspace.gate.offer(lambda: snapshot.frame.index, age_s=snapshot.age_seconds())
+    """The complete user list, for "is this a calendar user?" (waits for a load in progress).
+
+    A load that stopped at a failed page is resumed from that page; if it fails again, the
+    client's error (in words) is raised.
+    """
+    workspace = _workspace_directory(backend)
+    load = workspace.load()
+    progress = load.progress()
+    if progress.status == "loading":
+        previous = workspace.previous()
+        if previous is not None:
+            return previous
+    if progress.status == "failed" and load.resume():
+        load.start()
+    with st.spinner("Loading the workspace's users…", show_time=True):
+        progress = load.wait()
+    if not progress.complete:
+        raise RecallError(
+            f"Loading the user list stopped at page {progress.failed_page}: {progress.problem}"
+        )
+    snapshot = _complete_snapshot(load)
+    # A list just loaded for the page spares the first token mint a read of its own. Its age
+    # counts from the start of the load: the mint gate must never take it for newer than it is.
+    age_s = (datetime.now(UTC) - load.started_at).total_seconds()
+    _get_workspace(backend).gate.offer(lambda: snapshot.frame.index, age_s=age_s)
     return snapshot
 
 
+def get_directory_view(backend: Backend, *, settle_s: float = 2.0) -> DirectorySnapshot:
+    """What the directory page shows: the complete list, or the users loaded so far.
+
+    Waits up to ``settle_s`` for a load to finish, so a small workspace never flashes a
+    partial list. A load that failed before its first page raises the client's error.
+    """
+    workspace = _workspace_directory(backend)
+    load = workspace.load()
+    if load.progress().status == "failed" and not load.progress().loaded and load.resume():
+        # Nothing to show from a load that failed at its first page: each visit tries again.
+        load.start()
+    with st.spinner("Loading the workspace's users…", show_time=True):
+        progress = load.progress()
+        if progress.status == "loading" and not progress.loaded:
+            # An empty table says nothing: wait for the first page (its own timeout bounds it).
+            progress = load.wait_for_change(progress, timeout=FIRST_PAGE_WAIT_S)
+        progress = load.wait(timeout=settle_s)
+    if progress.status == "failed" and not progress.loaded:
+        raise load.error or RecallError(progress.problem)
+    if progress.complete:
+        return _complete_snapshot(load)
+    previous = workspace.previous()
+    if previous is not None:
+        # A background reload (in progress or stopped) never replaces a complete list.
+        return previous
+    return DirectorySnapshot(load.frame(), load.started_at, progress)
+
+
+def directory_progress(backend: Backend) -> LoadProgress:
+    """Where the workspace's current load stands (cheap: for polling)."""
+    return _workspace_directory(backend).load().progress()
+
+
+def retry_directory(backend: Backend) -> bool:
+    """Resume a failed load from its failed page; False when it had not failed."""
+    load = _workspace_directory(backend).load()
+    if not load.resume():
+        return False
+    load.start()
+    return True
+
+
+def forget_directories() -> None:
+    """Stop every load and forget every workspace's list (tests start from nothing)."""
+    with _workspaces_lock:
+        workspaces = list(_workspaces().values())
+        _workspaces().clear()
+    for workspace in workspaces:
+        workspace.stop()
+
+
+def directory_user_renamed(backend: Backend, old: str, new: str) -> None:
+    """After a rename: relist the user under the new id in the loaded list (a large workspace's
+    list takes minutes to read again), and forget the account cached under the old id."""
+    _workspace_directory(backend).renamed(old, new)
+    refresh_account(backend, old)
+    refresh_account(backend, new)
+
+
 def refresh_directory() -> None:
-    _directory.clear()
+    """Drop every loaded list and load again (after a write, or when staff ask)."""
+    with _workspaces_lock:
+        workspaces = list(_workspaces().values())
+    for workspace in workspaces:
+        workspace.restart()
 
 
 @dataclass(frozen=True)

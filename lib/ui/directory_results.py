@@ -53,14 +53,15 @@ def render_page_nav(result: ResultPage, query: DirectoryQuery, *, locked: bool) 
             )
 
 
-def render_results(result: ResultPage, query: DirectoryQuery) -> None:
-    """The results table with single-row selection and an Open button for the picked user."""
+def render_results(result: ResultPage, query: DirectoryQuery) -> str:
+    """The results table with single-row selection and an Open button for the picked user;
+    returns the picked user id ("" when none)."""
     if not result.total:
         st.info(
             "No users match. Clear the search or the filters to see everyone.",
             icon=":material/search_off:",
         )
-        return
+        return ""
     table = results_table(result.rows)
     flagged = table["duplicate_of"] != ""
     table.loc[flagged, "duplicate_of"] = "⚠ " + table.loc[flagged, "duplicate_of"]
@@ -78,7 +79,7 @@ def render_results(result: ResultPage, query: DirectoryQuery) -> None:
     uid = str(table["user_id"].iloc[picked[0]]) if picked else ""
     if not uid:
         st.caption("Pick a row to open that user's account.")
-        return
+        return ""
     if st.button(
         f"Open {code(uid)}",
         key=KEY_DIR_OPEN_SELECTED,
@@ -86,3 +87,4 @@ def render_results(result: ResultPage, query: DirectoryQuery) -> None:
         icon=":material/open_in_new:",
     ):
         open_account(uid)
+    return uid

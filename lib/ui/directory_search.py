@@ -15,7 +15,9 @@ from lib.directory import (
     DirectorySummary,
     IdLookup,
     describe_age,
+    looks_like_email,
 )
+from lib.directory_load import LoadProgress
 from lib.ui.data import DIRECTORY_TTL_SECONDS, DirectorySnapshot, refresh_directory
 from lib.ui.state import (
     SK_DIR_DESCENDING,
@@ -33,6 +35,7 @@ from lib.userids import UserIdCheck
 
 KEY_DIR_REFRESH = "directory.refresh"
 KEY_DIR_OPEN_EXACT = "directory.open_exact"
+KEY_DIR_SUGGESTION = "directory.suggestion"
 ACCOUNT_PAGE = "pages/account.py"
 
 
@@ -56,16 +59,24 @@ def render_header(snapshot: DirectorySnapshot, summary: DirectorySummary) -> Non
     """Counts, how old the list is, and a Refresh button."""
     with st.container(border=True):
         cells = st.columns([1, 1, 1, 1, 1, 1.4], vertical_alignment="center")
-        cells[0].metric("Calendar users", f"{summary.total:,}")
+        partial = snapshot.progress is not None
+        cells[0].metric(
+            "Calendar users (loaded so far)" if partial else "Calendar users",
+            f"{summary.total:,}",
+        )
         cells[1].metric("Connected", f"{summary.connected:,}")
         cells[2].metric("Disconnected", f"{summary.disconnected:,}")
         cells[3].metric("No calendar", f"{summary.no_calendar:,}")
         cells[4].metric("Possible duplicates", f"{summary.duplicates:,}")
         with cells[5]:
-            st.caption(
-                f"List loaded {describe_age(snapshot.age_seconds())}; it is reloaded after "
-                f"{DIRECTORY_TTL_SECONDS // 60} minutes or when you refresh."
-            )
+            if partial:
+                st.caption(f"Loading started {describe_age(snapshot.age_seconds())}.")
+            else:
+                st.caption(
+                    f"List loaded {describe_age(snapshot.age_seconds())}; it is reloaded after "
+                    f"{DIRECTORY_TTL_SECONDS // 60} minutes (longer for a list that takes long "
+                    "to read) or when you refresh."
+                )
             if st.button("Refresh list", key=KEY_DIR_REFRESH, icon=":material/refresh:"):
                 refresh_directory()
                 st.rerun()
@@ -102,7 +113,8 @@ def search_controls(*, locked: bool) -> DirectoryQuery:
         text = top[0].text_input(
             "Search by user id or calendar email",
             key=SK_DIR_QUERY,
-            placeholder="e.g. nw-000123 or ana@northwind.example",
+            help="A person's name finds them through their calendar email: every word must match.",
+            placeholder="e.g. nw-000123, Ana Lopez or ana@northwind.example",
             icon=":material/search:",
             disabled=locked,
             live=True,
@@ -169,23 +181,48 @@ def render_check(check: UserIdCheck) -> None:
         st.caption(f":material/info: {plain(warning)}")
 
 
-def render_lookup(lookup: IdLookup, matches: int) -> None:
-    """Whether the typed text is a user id, and the near misses that cause duplicate users."""
+def render_lookup(
+    lookup: IdLookup,
+    matches: int,
+    *,
+    loaded: LoadProgress | None = None,
+    near_misses: tuple[str, ...] = (),
+) -> None:
+    """What the typed text turned out to be, in one message: a user id, an email, a near miss
+    of an id ("did you mean"), or nothing at all; plus the near misses that cause duplicates.
+
+    ``loaded`` is the progress of a partial list: then a missing id is only "not loaded yet".
+    """
     uid = lookup.user_id
-    if lookup.exists:
+    if looks_like_email(uid) and not lookup.exists:
+        _render_email_lookup(lookup, matches, loaded)
+        return
+    if not lookup.exists and loaded is not None:
+        st.info(
+            f"{code(uid)} is not among the {loaded.counted} loaded so far; the rest of the "
+            "list is not loaded yet, so it may still exist.",
+            icon=":material/hourglass_top:",
+        )
+    elif lookup.exists:
         with st.container(border=True):
             left, right = st.columns([4, 1], vertical_alignment="center")
             left.markdown(f":material/person: {code(uid)} is a calendar user of this workspace.")
             if right.button("Open account", key=KEY_DIR_OPEN_EXACT, type="primary"):
                 open_account(uid)
+    elif near_misses:
+        _render_near_misses(uid, near_misses)
+        return
+    elif matches and len(uid.split()) > 1:
+        # Words, not an id: a name found through the calendar emails.
+        st.caption(f"{matches:,} users have every word of {code(uid)} in their id or emails.")
     elif matches:
         st.caption(
             f"No user has exactly the id {code(uid)}; {matches:,} user ids or emails contain it."
         )
     else:
         st.info(
-            f"No calendar user has the user id {code(uid)}, and no user id or calendar email "
-            "contains it. Searching never creates a user.",
+            f"No users match. No calendar user has the user id {code(uid)}, and no user id or "
+            "calendar email contains it. Searching never creates a user.",
             icon=":material/person_off:",
         )
     if lookup.differs_in_case:
@@ -201,5 +238,41 @@ def render_lookup(lookup: IdLookup, matches: int) -> None:
         extra = f" and {more:,} more" if more > 0 else ""
         st.info(
             f"{code(uid)} is the calendar email of {listed}{plain(extra)}.",
+            icon=":material/alternate_email:",
+        )
+
+
+def _render_near_misses(uid: str, near_misses: tuple[str, ...]) -> None:
+    """A typed id that is an existing id but for case, width or separators."""
+    listed = " or ".join(code(other) for other in near_misses)
+    with st.container(border=True):
+        st.markdown(
+            f":material/spellcheck: No user has the id {code(uid)}. **Did you mean {listed}?** "
+            "Recall treats ids that differ in any character, letter case included, as "
+            "different users."
+        )
+        for other in near_misses:
+            if st.button(f"Open {other}", key=f"{KEY_DIR_SUGGESTION}.{other}", type="primary"):
+                open_account(other)
+
+
+def _render_email_lookup(lookup: IdLookup, matches: int, loaded: LoadProgress | None) -> None:
+    """An email address typed into the search: answered as an email, never as a missing id."""
+    email = lookup.user_id
+    scope = f"among the {loaded.counted} loaded so far" if loaded is not None else ""
+    if lookup.email_owners:
+        listed = ", ".join(code(owner) for owner in lookup.email_owners[:5])
+        more = len(lookup.email_owners) - 5
+        extra = f" and {more:,} more" if more > 0 else ""
+        st.info(
+            f"{code(email)} is the calendar email of {listed}{plain(extra)}.",
+            icon=":material/alternate_email:",
+        )
+    elif matches:
+        st.caption(f"{matches:,} users have a user id or calendar email containing {code(email)}.")
+    else:
+        st.info(
+            f"No users match. No calendar is connected with the email {code(email)}"
+            f"{' ' + scope if scope else ''}.",
             icon=":material/alternate_email:",
         )

@@ -49,7 +49,7 @@ def fast_recall(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def _forget_everything() -> None:
     data._workspace.clear()
-    data._directory.clear()
+    data.forget_directories()
     data._account.clear()
 
 

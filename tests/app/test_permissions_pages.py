@@ -19,6 +19,7 @@ ACCOUNT_CONTROLS = {
     "Disconnect Google Calendar": Role.ADMIN,
     "Disconnect Microsoft Outlook": Role.ADMIN,
     "Danger zone: delete this calendar user": Role.ADMIN,
+    "Repair: move this calendar account to another user id": Role.ADMIN,
 }
 RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
 

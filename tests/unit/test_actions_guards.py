@@ -29,6 +29,7 @@ from lib.staff import Role
 from tests.unit.test_actions_support import REASON, TICKET, World, link_token, open_world
 
 NEW_ID = "nw-new-000001"
+RENAMED_ID = "nw-renamed-000001"
 UNKNOWN_ID = "nw-999999"
 
 # Written from the product's description of the roles (support edits, admins do destructive
@@ -41,6 +42,7 @@ MAY: dict[str, set[Role]] = {
     "disconnect": {Role.ADMIN},
     "delete_user": {Role.ADMIN},
     "mint_user": {Role.ADMIN},
+    "rename_user": {Role.ADMIN},
 }
 AUDIT_ACTION = {
     "update_preferences": "preferences.update",
@@ -50,6 +52,7 @@ AUDIT_ACTION = {
     "disconnect": "calendar.disconnect",
     "delete_user": "user.delete",
     "mint_user": "user.mint",
+    "rename_user": "user.rename",
 }
 ON_EXISTING_USERS = [m for m in MAY if m != "mint_user"]
 
@@ -120,6 +123,10 @@ def call(
         return actions.delete_user(uid, confirmation=uid, reason=reason, ticket=ticket)
     if method == "mint_user":
         return actions.mint_user(user_id or NEW_ID, reason=reason, ticket=ticket)
+    if method == "rename_user":
+        return actions.rename_user(
+            uid, RENAMED_ID, confirmation=RENAMED_ID, reason=reason, ticket=ticket
+        )
     raise AssertionError(method)
 
 
@@ -151,6 +158,10 @@ def assert_took_effect(method: str, world: World, page: Page, result: Any) -> No
     elif method == "mint_user":
         assert world.sandbox_user(NEW_ID) is not None
         assert world.count("authenticate") == 1
+    elif method == "rename_user":
+        assert world.sandbox_user(uid) is None
+        assert world.sandbox_user(RENAMED_ID).id == result.id
+        assert world.count("user_update") == 1
     else:
         raise AssertionError(method)
     assert world.writes() == 1

@@ -132,6 +132,24 @@ def test_a_delete_in_another_console_process_stops_every_mint_here(
     assert user_count(running) == before
 
 
+def test_a_rename_in_another_console_process_stops_mints_of_the_old_id_here(
+    running: RunningSandbox, consoles: Callable[..., Console]
+) -> None:
+    here = consoles(max_list_age_s=600)
+    there = consoles()
+    user_id = first_user(running)
+    assert here.gate.exists(user_id)
+    there.actions().rename_user(user_id, "renamed-user", confirmation="renamed-user", reason=REASON)
+    before = user_count(running)
+
+    with pytest.raises(UserGoneError):
+        here.client.get_user(user_id)
+    assert user_count(running) == before
+    # The new id is an ordinary calendar user for every process.
+    assert here.client.get_user("renamed-user").external_id == "renamed-user"
+    assert user_count(running) == before
+
+
 def test_a_delete_by_another_os_process_is_seen_through_the_database(
     running: RunningSandbox, consoles: Callable[..., Console], db_url: str
 ) -> None:

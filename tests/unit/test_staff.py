@@ -36,6 +36,7 @@ EXPECTED_MINIMUM = {
     "disconnect_calendar": "admin",
     "delete_user": "admin",
     "mint_user": "admin",
+    "rename_user": "admin",
     "manage_preset": "admin",
     "read_audit": "admin",
     "export_audit": "admin",
