@@ -10,7 +10,7 @@ import pytest
 from lib.sandbox.server import RunningSandbox
 from lib.staff import Role
 from lib.ui.state import SK_PREVIEW_USER_ID
-from tests.app.test_account_helpers import open_account, unescape
+from tests.app.test_account_helpers import REASON, open_account, submit_reason, unescape
 from tests.app.test_preview import open_preview
 
 USER = "nw-000002"
@@ -51,6 +51,7 @@ def test_the_account_page_counts_the_disagreement_and_gives_its_cause(
 def test_the_preview_warns_with_the_most_common_cause(console_app, app_sandbox, switch):
     at = open_preview(console_app)
     at.text_input(key=SK_PREVIEW_USER_ID).input(USER).run()
+    submit_reason(at, REASON)  # previewing one user is viewing the account
     assert not at.exception
     warning = "\n".join(unescape(w.value) for w in at.warning)
     assert "Recall already decides" in warning and "differently from the rules" in warning

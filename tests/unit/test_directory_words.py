@@ -9,6 +9,7 @@ import pytest
 from lib.audit import AuditStore, NewEvent, Outcome, new_request_id
 from lib.directory import id_key, looks_like_email, near_miss_ids, search, users_frame_from_v1
 from lib.recent import recently_opened
+from tests.audit_key import TEST_AUDIT_KEY
 
 
 def _user(uid: str, email: str | None = None) -> dict:
@@ -95,7 +96,7 @@ def _opened(store: AuditStore, actor: str, user_id: str) -> None:
 
 
 def test_recently_opened_is_per_staff_member_newest_first_each_once(tmp_path: Path):
-    with AuditStore(f"sqlite:///{tmp_path / 'audit.db'}") as store:
+    with AuditStore(f"sqlite:///{tmp_path / 'audit.db'}", key=TEST_AUDIT_KEY) as store:
         for uid in ("nw-1", "nw-2", "nw-1", "nw-3"):
             _opened(store, "ed@corp.example", uid)
         _opened(store, "vera@corp.example", "nw-9")
