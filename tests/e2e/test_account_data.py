@@ -99,7 +99,7 @@ def test_grids_have_no_download_and_the_export_is_guarded_and_audited(setup: Set
     expect(page.get_by_role("button", name="Download as CSV")).to_have_count(0)
     page.get_by_role("tab", name="Activity").click()
     wait_for_app_run(page)
-    page.locator("[data-testid='stDataFrame']").filter(has_text="view_as.start").hover()
+    page.locator("[data-testid='stDataFrame']").filter(has_text="Open the account").hover()
     expect(page.get_by_role("button", name="Download as CSV")).to_have_count(0)
     page.get_by_role("tab", name="Meetings").click()
     wait_for_app_run(page)
