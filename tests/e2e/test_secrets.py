@@ -121,6 +121,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE)
     secrets_toml = (
         f'[staff]\ncookie_key = "{secrets.token_urlsafe(48)}"\ncredentials_file = "{credentials}"\n'
+        # Live mode needs the audit log's own key.
+        f'[console]\naudit_key = "{secrets.token_urlsafe(48)}"\n'
     )
     try:
         add_admin(credentials)
