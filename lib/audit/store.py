@@ -25,6 +25,7 @@ from lib.audit.events import (
     StoredEvent,
 )
 from lib.db import EngineStore, begin_snapshot, begin_write
+from lib.dbschema import prepare as prepare_schema
 
 RETENTION_DAYS = 400
 DEFAULT_PAGE_SIZE = 100
@@ -58,8 +59,9 @@ class AuditStore(EngineStore):
     """An append-only, hash-chained audit log in SQLite or PostgreSQL.
 
     Give it a URL (the store then owns and disposes of its engine) or an engine made by
-    ``lib.db.make_engine`` (shared with other stores). With ``create=True`` the tables are created
-    when missing; with ``create=False`` a database without them raises ``AuditStoreMissingError``.
+    ``lib.db.make_engine`` (shared with other stores). With ``create=True`` a fresh database is
+    migrated (``lib.dbschema.prepare``; an out-of-date one raises ``SchemaOutOfDateError``);
+    with ``create=False`` a database without them raises ``AuditStoreMissingError``.
     """
 
     def __init__(self, url_or_engine: str | URL | Engine, *, create: bool = True) -> None:
@@ -67,8 +69,9 @@ class AuditStore(EngineStore):
 
     def _prepare(self, create: bool) -> None:
         if create:
+            prepare_schema(self._engine)
             with begin_write(self._engine) as conn:
-                schema.create_schema(conn, GENESIS_HASH)
+                schema.ensure_head(conn, GENESIS_HASH)
             return
         with self._engine.connect() as conn:
             if not schema.tables_exist(conn):
