@@ -10,6 +10,7 @@ from lib.ui.backend import get_backend, get_settings, read_secrets
 from lib.ui.deeplink import remember_requested_page, restore_requested_page
 from lib.ui.events import record_sign_in
 from lib.ui.schema import require_current_schema
+from lib.ui.snapshot import start_embedded_snapshot
 
 st.set_page_config(
     page_title="Calendar Console",
@@ -20,8 +21,9 @@ st.set_page_config(
 
 settings = get_settings()
 # Starts the embedded sandbox on the first run of the process when no API key is set.
-get_backend(settings)
+backend = get_backend(settings)
 require_current_schema(settings)
+start_embedded_snapshot(settings, backend)
 remember_requested_page()
 staff: StaffMember = require_staff(settings, read_secrets(), on_sign_in=record_sign_in)
 

@@ -37,6 +37,7 @@ QUEUE = "snapshot"
 SYNC_TASK = "snapshot:sync_user"
 SCHEDULE_TASK = "snapshot:schedule"
 RETRY_TASK = "snapshot:retry_stalled"
+RUNTIME_KEY = "snapshot_runtime"
 # Users deferred per scheduling round; the next round (a minute later) takes the next ones.
 ROUND_SIZE = 2000
 PRIORITY_SOON = 10
@@ -66,6 +67,7 @@ def make_app(database_url: str, *, sync: bool = False) -> procrastinate.App:
     app.task(
         name=SYNC_TASK,
         queue=QUEUE,
+        pass_context=True,
         retry=procrastinate.RetryStrategy(
             max_attempts=5, exponential_wait=5, retry_exceptions={RateLimitedError}
         ),
@@ -95,50 +97,42 @@ class Runtime:
         self.engine.dispose()
 
 
-_runtime: Runtime | None = None
-
-
 def start_runtime(config: SnapshotConfig) -> Runtime:
-    """Build (once per process) what the jobs use."""
-    global _runtime
-    if _runtime is None:
-        engine = make_engine(config.database_url)
-        limiter = DatabaseRateLimiter(
-            engine, scale=config.rate_limit_scale, window_s=config.rate_limit_window_s
-        )
-        tokens = DatabaseTokenCache(engine, config.token_key.get_secret_value())
-        client = RecallClient(
-            config.recall_base_url,
-            config.recall_api_key,
-            limiter=limiter,
-            token_cache=tokens,
-            deadline=120.0,
-        )
-        _runtime = Runtime(config, engine, client)
-    return _runtime
+    """Build what one worker's jobs use; handed to them through the job context, so several
+    workers (or an embedded one beside a test's) can live in one process."""
+    engine = make_engine(config.database_url)
+    limiter = DatabaseRateLimiter(
+        engine, scale=config.rate_limit_scale, window_s=config.rate_limit_window_s
+    )
+    tokens = DatabaseTokenCache(engine, config.token_key.get_secret_value())
+    client = RecallClient(
+        config.recall_base_url,
+        config.recall_api_key,
+        limiter=limiter,
+        token_cache=tokens,
+        deadline=120.0,
+    )
+    return Runtime(config, engine, client)
 
 
-def runtime() -> Runtime:
-    global _runtime
-    if _runtime is None:
-        _runtime = start_runtime(SnapshotConfig.from_env())
-    return _runtime
+def _runtime(context: procrastinate.JobContext) -> Runtime:
+    return context.additional_context[RUNTIME_KEY]
 
 
-def sync_user_job(user_id: str) -> None:
-    rt = runtime()
+def sync_user_job(context: procrastinate.JobContext, user_id: str) -> None:
+    rt = _runtime(context)
     result = sync_user(rt.engine, rt.client, user_id)
     logger.info("synced %s: %s, %d meetings", user_id, result.outcome, result.meetings)
 
 
 def schedule_job(context: procrastinate.JobContext, timestamp: int) -> None:
-    rt = runtime()
+    rt = _runtime(context)
     discover(rt.engine, rt.client)
     defer_due(rt.engine, due_users(rt.engine, rt.config), context.app.tasks[SYNC_TASK])
 
 
 async def retry_stalled_job(context: procrastinate.JobContext, timestamp: int) -> None:
-    await retry_stalled(context.app, runtime().config.stalled_after_s)
+    await retry_stalled(context.app, _runtime(context).config.stalled_after_s)
 
 
 async def retry_stalled(app: procrastinate.App, stalled_after_s: float) -> int:
@@ -211,22 +205,25 @@ def run_worker(config: SnapshotConfig, *, concurrency: int = 1) -> None:
         dbschema.check(engine)
     finally:
         engine.dispose()
-    start_runtime(config)
-    app = make_app(config.database_url)
-
-    async def main() -> None:
-        async with app.open_async():
-            await retry_stalled(app, config.stalled_after_s)
-            await app.run_worker_async(
-                queues=[QUEUE],
-                concurrency=concurrency,
-                update_heartbeat_interval=config.heartbeat_s,
-                stalled_worker_timeout=config.stalled_after_s,
-                delete_jobs="never" if config.keep_finished_jobs else "successful",
-            )
-
+    rt = start_runtime(config)
     try:
-        asyncio.run(main())
+        asyncio.run(serve(rt, concurrency=concurrency))
     finally:
-        if _runtime is not None:
-            _runtime.close()
+        rt.close()
+
+
+async def serve(rt: Runtime, *, concurrency: int, install_signal_handlers: bool = True) -> None:
+    """Run a worker on ``rt`` until stopped; stalled jobs of dead workers are requeued first."""
+    config = rt.config
+    app = make_app(config.database_url)
+    async with app.open_async():
+        await retry_stalled(app, config.stalled_after_s)
+        await app.run_worker_async(
+            queues=[QUEUE],
+            concurrency=concurrency,
+            update_heartbeat_interval=config.heartbeat_s,
+            stalled_worker_timeout=config.stalled_after_s,
+            delete_jobs="never" if config.keep_finished_jobs else "successful",
+            additional_context={RUNTIME_KEY: rt},
+            install_signal_handlers=install_signal_handlers,
+        )
