@@ -39,6 +39,7 @@ pages: dict[str, list[st.Page]] = {
     "Workspace": [
         st.Page("pages/presets.py", title="Bot preset", icon=":material/smart_toy:"),
         st.Page("pages/status.py", title="Status", icon=":material/monitor_heart:"),
+        st.Page("pages/workspace.py", title="Snapshot", icon=":material/dataset:"),
     ],
 }
 if staff.can(Action.READ_AUDIT):
