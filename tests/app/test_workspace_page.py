@@ -45,6 +45,10 @@ def snapshot(postgres_url: str, app_sandbox: RunningSandbox) -> Iterator[tuple[s
         engine.dispose()
 
 
+def _click(at: AppTest, label: str) -> None:
+    next(b for b in at.button if b.label == label).click().run()
+
+
 def open_page(console_app: Callable[..., AppTest], role: Role, **secrets: Any) -> AppTest:
     at = console_app(role, **secrets).run()
     at.switch_page(PAGE).run()
@@ -84,6 +88,17 @@ def test_search_finds_a_meeting_by_ical_uid_and_by_title(
     hits = next(f.value for f in at.dataframe if "Title" in f.value.columns)
     assert (meeting.title or "(no title)") in hits["Title"].tolist()
     assert set(hits["Read"]) == {"as of 12 min ago"}
+    # Opening an account from the results asks for the reason, as from the directory.
+    at.selectbox(key="workspace.open").select(hits["Account"].tolist()[0]).run()
+    _click(at, "Open account")
+    assert f"Open the account of `{hits['Account'].tolist()[0]}`" in page_text(at)
+
+
+def test_search_without_a_match_says_so(
+    console_app: Callable[..., AppTest], snapshot: tuple[str, Engine, Any]
+) -> None:
+    url, _engine, _meeting = snapshot
+    at = open_page(console_app, Role.VIEWER, console={"database_url": url})
     at.text_input(key="workspace.search").input("no meeting is called this").run()
     assert "No meeting in the snapshot matches." in page_text(at)
 

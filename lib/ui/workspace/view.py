@@ -14,6 +14,7 @@ from lib.snapshot.queries import age_text, coverage, search_meetings
 from lib.ui.directory_search import open_account
 
 KEY_SEARCH = "workspace.search"
+KEY_OPEN = "workspace.open"
 STALE_AFTER = dt.timedelta(hours=DEFAULT_MAX_AGE_HOURS)
 
 
@@ -95,16 +96,9 @@ def render_search(engine: Engine, now: dt.datetime) -> None:
             "Read": [age_text(h.synced_at, now) for h in hits],
         }
     )
-    picked = st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        on_select="rerun",
-        selection_mode="single-row",
-        key="workspace.hits",
-    )
-    rows = picked.selection.rows if picked is not None else []
-    if rows:
-        user_id = hits[rows[0]].user_id
-        if st.button(f"Open account {user_id}", type="primary"):
-            open_account(user_id)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    accounts = list(dict.fromkeys(h.user_id for h in hits))
+    chosen = st.selectbox("Open the account of", accounts, key=KEY_OPEN)
+    # The account page asks for the reason before it shows anything, as from the directory.
+    if chosen and st.button("Open account", type="primary"):
+        open_account(chosen)
