@@ -38,3 +38,16 @@ def test_a_fresh_data_directory_is_migrated_on_first_start(
     engine = make_engine(default_sqlite_url(data_dir))
     assert dbschema.schema_state(engine) == "current"
     engine.dispose()
+
+
+def test_an_unreachable_database_is_left_to_the_pages(
+    console_app: Callable[..., AppTest],
+) -> None:
+    # Nothing listens on port 1: the gate cannot check, and says nothing about migrations.
+    at = console_app(
+        Role.VIEWER, console={"database_url": "postgresql+psycopg://nobody:x@127.0.0.1:1/none"}
+    ).run()
+    assert not at.exception
+    assert not any("python -m lib.db upgrade" in e.value for e in at.error)
+    # The page's own explanation of an unreachable audit store is what staff see.
+    assert any("audit store" in e.value and "cannot be opened" in e.value for e in at.error)

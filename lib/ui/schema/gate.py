@@ -11,8 +11,10 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from lib import dbschema
-from lib.db import make_engine, safe_url
+from lib.db import make_engine
 from lib.settings import Settings
+
+UNREACHABLE = "unreachable"
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,9 +27,10 @@ def _checked(url: str) -> str | None:
         return None
     except dbschema.SchemaOutOfDateError as exc:
         return str(exc)
-    except SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        return f"The console's database ({safe_url(url)}) cannot be used: {detail}"
+    except SQLAlchemyError:
+        # Unreachable is not out of date: the pages already say what an unreachable audit
+        # store means for them, and the check runs again on the next page load.
+        return UNREACHABLE
     finally:
         engine.dispose()
 
@@ -35,6 +38,9 @@ def _checked(url: str) -> str | None:
 def require_current_schema(settings: Settings) -> None:
     """Stop the page with an explanation unless the database schema is current."""
     problem = _checked(settings.database_url_or_default)
+    if problem == UNREACHABLE:
+        _checked.clear()
+        return
     if problem is not None:
         # Not cached as good: once the operator has upgraded, a reload must pass.
         _checked.clear()
