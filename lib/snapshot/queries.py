@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, String, cast, func, or_, select
+from sqlalchemy import Date, Engine, String, cast, func, or_, select
 
 from lib.snapshot import tables
 
@@ -135,3 +135,30 @@ def age_text(then: dt.datetime | None, now: dt.datetime) -> str:
     if hours < 48:
         return f"as of {hours} h ago"
     return f"as of {hours // 24} days ago"
+
+
+def bots_per_day(engine: Engine, *, now: dt.datetime, days: int = 28) -> list[tuple[dt.date, int]]:
+    """Bots the snapshot says Recall will send per UTC day, from today for ``days`` days (every
+    day listed, zeros included). Meetings sharing a bot (one meeting on several calendars) count
+    once."""
+    m = tables.meetings
+    start = dt.datetime.combine(now.date(), dt.time(), tzinfo=dt.UTC)
+    end = start + dt.timedelta(days=days)
+    if engine.dialect.name == "postgresql":
+        day = cast(func.timezone("UTC", m.c.start_time), Date)
+    else:
+        day = func.date(m.c.start_time)
+    bot = func.coalesce(m.c.bot_id, m.c.user_id + "/" + m.c.meeting_id)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(day, func.count(func.distinct(bot)))
+            .where(m.c.will_record, m.c.start_time >= start, m.c.start_time < end)
+            .group_by(day)
+        ).all()
+    counts = {
+        (d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))): int(n) for d, n in rows
+    }
+    return [
+        (start.date() + dt.timedelta(days=i), counts.get(start.date() + dt.timedelta(days=i), 0))
+        for i in range(days)
+    ]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from streamlit.testing.v1 import AppTest
 
 from lib.db import make_engine
@@ -45,6 +45,20 @@ def snapshot(postgres_url: str, app_sandbox: RunningSandbox) -> Iterator[tuple[s
         engine.dispose()
 
 
+def _expected_bots(engine: Engine) -> int:
+    now = dt.datetime.now(dt.UTC)
+    start = dt.datetime.combine(now.date(), dt.time(), tzinfo=dt.UTC)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(tables.meetings).where(
+                tables.meetings.c.will_record,
+                tables.meetings.c.start_time >= start,
+                tables.meetings.c.start_time < start + dt.timedelta(days=28),
+            )
+        ).all()
+    return len({r.bot_id or f"{r.user_id}/{r.meeting_id}" for r in rows})
+
+
 def _click(at: AppTest, label: str) -> None:
     next(b for b in at.button if b.label == label).click().run()
 
@@ -67,7 +81,7 @@ def page_text(at: AppTest) -> str:
 def test_coverage_counts_and_staleness(
     console_app: Callable[..., AppTest], snapshot: tuple[str, Engine, Any], role: Role
 ) -> None:
-    url, _engine, _meeting = snapshot
+    url, engine, _meeting = snapshot
     at = open_page(console_app, role, console={"database_url": url})
     values = {m.label: m.value for m in at.metric}
     assert values["Accounts"] == "40"
@@ -75,6 +89,8 @@ def test_coverage_counts_and_staleness(
     assert values["Failing"] == "1"
     assert values["Not read yet"] == "36"
     assert "as of 12 min ago" in page_text(at)
+    expected_bots = _expected_bots(engine)
+    assert f"{expected_bots:,} bots in the next 28 days" in page_text(at)
     failing = next(f.value for f in at.dataframe if "Why" in f.value.columns)
     assert "The calendar token was refused." in failing["Why"].tolist()
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from lib.snapshot import tables
-from lib.snapshot.queries import age_text, coverage, search_meetings
+from lib.snapshot.queries import age_text, bots_per_day, coverage, search_meetings
 from tests.snapshot_db import migrated_engine
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -107,3 +107,32 @@ def test_age_words() -> None:
     assert age_text(NOW - dt.timedelta(minutes=12), NOW) == "as of 12 min ago"
     assert age_text(NOW - dt.timedelta(hours=5), NOW) == "as of 5 h ago"
     assert age_text(NOW - dt.timedelta(days=3), NOW) == "as of 3 days ago"
+
+
+def test_bots_per_day_counts_shared_bots_once(engine: Engine) -> None:
+    day = dt.timedelta(days=1)
+    with engine.begin() as conn:
+        conn.execute(
+            tables.users.insert(),
+            [{"user_id": "u0", "status": "ok"}, {"user_id": "u1", "status": "ok"}],
+        )
+        conn.execute(
+            tables.meetings.insert(),
+            [
+                # One meeting on two calendars, one bot.
+                _meeting(0, user_id="u0", will_record=True, bot_id="bot-1"),
+                _meeting(1, user_id="u1", will_record=True, bot_id="bot-1"),
+                # Tomorrow: two bots, one meeting not recorded.
+                _meeting(2, will_record=True, start_time=NOW + day),
+                _meeting(3, will_record=True, start_time=NOW + day, bot_id="bot-3"),
+                _meeting(4, will_record=False, start_time=NOW + day),
+                # Beyond the window, and in the past.
+                _meeting(5, will_record=True, start_time=NOW + 40 * day),
+                _meeting(6, will_record=True, start_time=NOW - 2 * day),
+            ],
+        )
+    series = bots_per_day(engine, now=NOW, days=28)
+    assert len(series) == 28
+    assert series[0] == (NOW.date(), 1)
+    assert series[1] == ((NOW + day).date(), 2)
+    assert sum(n for _, n in series) == 3

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lib.snapshot.config import DEFAULT_MAX_AGE_HOURS
-from lib.snapshot.queries import age_text, coverage, search_meetings
+from lib.snapshot.queries import age_text, bots_per_day, coverage, search_meetings
 from lib.ui.directory_search import open_account
 
 KEY_SEARCH = "workspace.search"
@@ -57,6 +57,7 @@ def render_coverage(engine: Engine, now: dt.datetime) -> bool:
                 f"{name.title()} {count:,}" for name, count in sorted(cov.platforms.items())
             )
         )
+    render_bots_per_day(engine, now)
     if cov.failures:
         with st.expander(f"Failing accounts ({cov.failing:,})"):
             st.dataframe(
@@ -65,6 +66,17 @@ def render_coverage(engine: Engine, now: dt.datetime) -> bool:
                 width="stretch",
             )
     return True
+
+
+def render_bots_per_day(engine: Engine, now: dt.datetime) -> None:
+    series = bots_per_day(engine, now=now, days=28)
+    total = sum(n for _, n in series)
+    st.markdown("**Bots per day, next 4 weeks** (as the snapshot reads Recall's decisions)")
+    st.caption(f"{total:,} bots in the next 28 days; busiest day {max(n for _, n in series):,}.")
+    frame = pd.DataFrame(
+        {"Day": [d.isoformat() for d, _ in series], "Bots": [n for _, n in series]}
+    )
+    st.bar_chart(frame, x="Day", y="Bots", height=220)
 
 
 def render_search(engine: Engine, now: dt.datetime) -> None:
