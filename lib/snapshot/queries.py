@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Date, Engine, String, cast, func, or_, select
+from sqlalchemy import Date, Engine, Text, cast, func, or_, select
 
 from lib.snapshot import tables
 
@@ -93,7 +93,7 @@ def search_meetings(engine: Engine, query: str, *, limit: int = 100) -> list[Mee
     m = tables.meetings
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     lowered = text.lower()
-    attendee = cast(m.c.attendee_emails, String).contains(f'"{lowered}"', autoescape=True)
+    attendee = cast(m.c.attendee_emails, Text).contains(f'"{lowered}"', autoescape=True)
     condition = or_(
         func.lower(m.c.title).like(f"%{escaped.lower()}%", escape="\\"),
         m.c.ical_uid.like(f"{escaped}%", escape="\\"),
