@@ -13,6 +13,7 @@ DEFAULT_MAX_AGE_HOURS = 6.0
 DEFAULT_SOON_HOURS = 24.0
 # Users with a meeting within ``soon_hours`` are re-read at least this often.
 DEFAULT_SOON_REFRESH_MINUTES = 15.0
+DEFAULT_DISCOVER_MINUTES = 60.0
 
 
 class SnapshotConfigError(ValueError):
@@ -29,6 +30,8 @@ class SnapshotConfig:
     soon_hours: float = DEFAULT_SOON_HOURS
     soon_refresh_minutes: float = DEFAULT_SOON_REFRESH_MINUTES
     # Mirrors the sandbox's ``rate_limit_scale`` / window in tests and benchmarks; 1 for Recall.
+    # Recall's user list is read again this often (new and deleted users).
+    discover_minutes: float = DEFAULT_DISCOVER_MINUTES
     rate_limit_scale: float = 1.0
     rate_limit_window_s: float = 60.0
     stalled_after_s: float = 30.0
@@ -69,6 +72,7 @@ class SnapshotConfig:
             soon_refresh_minutes=number(
                 "SNAPSHOT_SOON_REFRESH_MINUTES", DEFAULT_SOON_REFRESH_MINUTES
             ),
+            discover_minutes=number("SNAPSHOT_DISCOVER_MINUTES", DEFAULT_DISCOVER_MINUTES),
             rate_limit_scale=number("SNAPSHOT_RATE_LIMIT_SCALE", 1.0),
             rate_limit_window_s=number("SNAPSHOT_RATE_LIMIT_WINDOW_S", 60.0),
             stalled_after_s=number("SNAPSHOT_STALLED_AFTER_S", 30.0),

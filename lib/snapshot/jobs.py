@@ -20,7 +20,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as pexc
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.engine import make_url
 
 from lib import dbschema
@@ -127,7 +127,8 @@ def sync_user_job(context: procrastinate.JobContext, user_id: str) -> None:
 
 def schedule_job(context: procrastinate.JobContext, timestamp: int) -> None:
     rt = _runtime(context)
-    discover(rt.engine, rt.client)
+    if discovery_due(rt.engine, rt.config):
+        discover(rt.engine, rt.client)
     defer_due(rt.engine, due_users(rt.engine, rt.config), context.app.tasks[SYNC_TASK])
 
 
@@ -145,6 +146,17 @@ async def retry_stalled(app: procrastinate.App, stalled_after_s: float) -> int:
     if count:
         logger.warning("put %d stalled job(s) back in the queue", count)
     return count
+
+
+def discovery_due(
+    engine: Engine, config: SnapshotConfig, *, now: dt.datetime | None = None
+) -> bool:
+    """Whether Recall's user list should be read again: it costs one users-list call per page
+    (60 a minute for the workspace), so it is read every ``discover_minutes``, not every round."""
+    now = now or dt.datetime.now(dt.UTC)
+    with engine.connect() as conn:
+        last = conn.execute(select(func.max(tables.users.c.listed_at))).scalar()
+    return last is None or now - last >= dt.timedelta(minutes=config.discover_minutes)
 
 
 def due_users(

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from lib.snapshot import tables
 from lib.snapshot.config import SnapshotConfig, SnapshotConfigError
-from lib.snapshot.jobs import PRIORITY_ROUTINE, PRIORITY_SOON, due_users
+from lib.snapshot.jobs import PRIORITY_ROUTINE, PRIORITY_SOON, discovery_due, due_users
 from tests.snapshot_db import migrated_engine
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -82,3 +82,13 @@ def test_settings_come_from_the_environment_and_name_what_is_missing() -> None:
     assert "secret" not in repr(config)
     with pytest.raises(SnapshotConfigError, match="SNAPSHOT_TOKEN_KEY"):
         SnapshotConfig.from_env({k: v for k, v in env.items() if k != "SNAPSHOT_TOKEN_KEY"})
+
+
+def test_the_user_list_is_read_again_only_after_discover_minutes(engine: Engine) -> None:
+    assert discovery_due(engine, CONFIG, now=NOW)  # never read
+    with engine.begin() as conn:
+        conn.execute(
+            tables.users.insert().values(user_id="u", listed_at=NOW - dt.timedelta(minutes=59))
+        )
+    assert not discovery_due(engine, CONFIG, now=NOW)
+    assert discovery_due(engine, CONFIG, now=NOW + dt.timedelta(minutes=1))
