@@ -20,8 +20,8 @@ from lib.snapshot import tables
 
 
 class DatabaseTokenCache(TokenCache):
-    """``TokenCache`` for the ``RecallClient`` backed by ``snapshot_tokens`` (one workspace per
-    database, so rows are keyed by user id alone)."""
+    """``TokenCache`` for the ``RecallClient`` backed by ``snapshot_tokens`` on PostgreSQL (one
+    workspace per database, so rows are keyed by user id alone)."""
 
     def __init__(
         self,
