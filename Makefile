@@ -19,7 +19,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 ## Install the runtime and start the console on its embedded default (local sandbox, demo staff).
 run: $(VENV)/.runtime-installed
-	$(BIN)/streamlit run app.py
+	CONSOLE_SNAPSHOT=embedded $(BIN)/streamlit run app.py
 
 ## Install test needs (Python packages, Chromium, PostgreSQL), lint, and run the whole suite.
 test: $(VENV)/.dev-installed

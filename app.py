@@ -9,6 +9,8 @@ from lib.ui.auth import require_staff
 from lib.ui.backend import get_backend, get_settings, read_secrets
 from lib.ui.deeplink import remember_requested_page, restore_requested_page
 from lib.ui.events import record_sign_in
+from lib.ui.schema import require_current_schema
+from lib.ui.snapshot import start_embedded_snapshot
 
 st.set_page_config(
     page_title="Calendar Console",
@@ -19,7 +21,9 @@ st.set_page_config(
 
 settings = get_settings()
 # Starts the embedded sandbox on the first run of the process when no API key is set.
-get_backend(settings)
+backend = get_backend(settings)
+require_current_schema(settings)
+start_embedded_snapshot(settings, backend)
 remember_requested_page()
 
 # A page left out of this dict cannot be reached even by URL ("Page not found").
@@ -35,6 +39,7 @@ pages: dict[str, list[st.Page]] = {
     "Workspace": [
         st.Page("pages/presets.py", title="Bot preset", icon=":material/smart_toy:"),
         st.Page("pages/status.py", title="Status", icon=":material/monitor_heart:"),
+        st.Page("pages/workspace.py", title="Snapshot", icon=":material/dataset:"),
     ],
 }
 audit_page = st.Page("pages/audit.py", title="Audit log", icon=":material/policy:")

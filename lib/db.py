@@ -3,6 +3,16 @@
 SQLite is the single-host default; PostgreSQL is how several console replicas share one database.
 Both get settings that make concurrent writers safe: SQLite waits for the write lock instead of
 failing at once, and write transactions can take that lock up front (``begin_write``).
+
+Schema changes go through Alembic migrations in ``lib/migrations/versions`` (``lib.dbschema``
+runs them; operators run ``python -m lib.db upgrade``). A store never calls ``create_all``: it
+calls ``lib.dbschema.prepare(engine)``, which migrates a fresh database and refuses an
+out-of-date one. To add a table: define it in the store's module as usual, then add a revision
+file next to the others whose ``down_revision`` is the current head and whose ``upgrade``
+creates the table with ``op.create_table`` (skipping it when ``sa.inspect(op.get_bind())
+.has_table(...)`` says it exists, if earlier code may already have made it with ``create_all``).
+``tests/unit/test_db_migrations.py`` checks that the migrated schema matches every store's
+``MetaData``, so a table without a migration fails the suite.
 """
 
 from __future__ import annotations
@@ -224,3 +234,11 @@ class EngineStore:
         """Release the connection pool if this store created it."""
         if self._owns_engine:
             self._engine.dispose()
+
+
+if __name__ == "__main__":
+    import sys
+
+    from lib.dbschema import main
+
+    sys.exit(main())

@@ -27,6 +27,7 @@ from sqlalchemy.engine import URL
 
 from lib.audit.schema import UTCDateTime
 from lib.db import EngineStore, begin_write
+from lib.dbschema import prepare as prepare_schema
 
 metadata = MetaData()
 
@@ -70,8 +71,8 @@ class UserDeletions(EngineStore):
         super().__init__(url_or_engine, self._create_tables)
 
     def _create_tables(self) -> None:
-        with begin_write(self._engine) as conn:
-            metadata.create_all(conn, checkfirst=True)
+        # The table comes from the migrations (0005), like every table of the console's.
+        prepare_schema(self._engine)
 
     def started(self, workspace: str, user_id: str, *, by: str) -> Deletion:
         """Mark ``user_id`` as being deleted (replacing any earlier mark)."""

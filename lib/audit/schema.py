@@ -33,7 +33,7 @@ from sqlalchemy.types import TypeDecorator
 HEAD_ROW_ID = 1
 # Transaction-level setting that the PostgreSQL guard accepts as "this DELETE is the prune".
 PRUNE_SETTING = "calendar_console.audit_prune"
-# Serialises schema creation across replicas starting at once (PostgreSQL advisory lock key).
+# Serialises head-row creation across replicas starting at once (PostgreSQL advisory lock key).
 SCHEMA_LOCK_KEY = 0x6175646974  # "audit"
 
 
@@ -81,7 +81,7 @@ events = Table(
     Column("target", String(500)),
     # What the target is, in words, as known when the event was recorded (e.g. a meeting's title
     # and start), so the log can name it long after the target is gone. Added after the first
-    # release: ``create_schema`` adds it to older databases.
+    # release: migration 0005 adds it to older databases.
     Column("target_info", JSON(none_as_null=True)),
     Column("reason", Text),
     Column("ticket", String(200)),
@@ -112,33 +112,6 @@ head = Table(
     CheckConstraint("last_id >= checkpoint_id", name="audit_head_order"),
 )
 
-# UPDATE is never legitimate; DELETE only inside prune's transaction. A superuser or table owner
-# can still bypass this (disable the trigger): that is what ``verify`` is for.
-_POSTGRES_GUARD_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION audit_events_guard() RETURNS trigger
-LANGUAGE plpgsql AS $guard$
-BEGIN
-    IF TG_OP = 'DELETE' AND current_setting('{PRUNE_SETTING}', true) = 'on' THEN
-        RETURN NULL;
-    END IF;
-    RAISE EXCEPTION 'audit events are append-only: % refused', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END
-$guard$
-"""
-_POSTGRES_GUARD_TRIGGER = """
-CREATE TRIGGER audit_events_append_only
-BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_events
-FOR EACH STATEMENT EXECUTE FUNCTION audit_events_guard()
-"""
-_SQLITE_GUARD_TRIGGER = """
-CREATE TRIGGER IF NOT EXISTS audit_events_no_update
-BEFORE UPDATE ON audit_events
-BEGIN
-    SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused');
-END
-"""
-
 
 def tables_exist(conn: Connection) -> bool:
     """True when both audit tables are present."""
@@ -146,21 +119,15 @@ def tables_exist(conn: Connection) -> bool:
     return {events.name, head.name} <= names
 
 
-def create_schema(conn: Connection, genesis_hash: str) -> None:
-    """Create the tables, guards and head row when missing; call inside a write transaction.
+def ensure_head(conn: Connection, genesis_hash: str) -> None:
+    """Create the head row of an empty log; call inside a write transaction on a migrated
+    database (the tables and the append-only guards come from the migrations).
 
     The head row is only created for an empty log: a missing head beside existing events is
     damage for ``verify`` to report, not something to paper over with a fresh head.
     """
-    backend = conn.dialect.name
-    if backend == "postgresql":
+    if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-    metadata.create_all(conn, checkfirst=True)
-    add_missing_columns(conn)
-    if backend == "postgresql":
-        _create_postgres_guard(conn)
-    elif backend == "sqlite":
-        conn.exec_driver_sql(_SQLITE_GUARD_TRIGGER)
     has_head = conn.execute(head.select().where(head.c.id == HEAD_ROW_ID)).first() is not None
     has_events = conn.execute(events.select().limit(1)).first() is not None
     if not has_head and not has_events:
@@ -173,31 +140,6 @@ def create_schema(conn: Connection, genesis_hash: str) -> None:
                 checkpoint_hash=genesis_hash,
             )
         )
-
-
-# Columns added after the first release: name -> SQL type, added where missing (never dropped).
-_ADDED_COLUMNS: dict[str, str] = {"target_info": "JSON"}
-
-
-def add_missing_columns(conn: Connection) -> None:
-    """Bring an events table from an earlier release up to date (additive only)."""
-    present = {column["name"] for column in inspect(conn).get_columns(events.name)}
-    for name, sql_type in _ADDED_COLUMNS.items():
-        if name not in present:
-            conn.execute(text(f"ALTER TABLE {events.name} ADD COLUMN {name} {sql_type}"))
-
-
-def _create_postgres_guard(conn: Connection) -> None:
-    exists = conn.execute(
-        text(
-            "SELECT 1 FROM pg_trigger "
-            "WHERE tgrelid = CAST(:table AS regclass) AND tgname = 'audit_events_append_only'"
-        ),
-        {"table": events.name},
-    ).first()
-    if exists is None:
-        conn.execute(text(_POSTGRES_GUARD_FUNCTION))
-        conn.execute(text(_POSTGRES_GUARD_TRIGGER))
 
 
 def allow_prune_delete(conn: Connection) -> None:

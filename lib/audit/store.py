@@ -33,6 +33,7 @@ from lib.audit.events import (
 )
 from lib.audit.keys import AuditKey
 from lib.db import EngineStore, begin_snapshot, begin_write
+from lib.dbschema import prepare as prepare_schema
 
 RETENTION_DAYS = 400
 DEFAULT_PAGE_SIZE = 100
@@ -83,9 +84,10 @@ class AuditStore(EngineStore):
     """An append-only, hash-chained audit log in SQLite or PostgreSQL, signed with ``key``.
 
     Give it a URL (the store then owns and disposes of its engine) or an engine made by
-    ``lib.db.make_engine`` (shared with other stores). With ``create=True`` the tables are created
-    when missing; with ``create=False`` a database without them raises ``AuditStoreMissingError``.
-    Without a ``key`` the store only reads.
+    ``lib.db.make_engine`` (shared with other stores). With ``create=True`` a fresh database is
+    migrated (``lib.dbschema.prepare``; an out-of-date one raises ``SchemaOutOfDateError``);
+    with ``create=False`` a database without them raises ``AuditStoreMissingError``. Without a
+    ``key`` the store only reads.
     """
 
     def __init__(
@@ -104,8 +106,9 @@ class AuditStore(EngineStore):
 
     def _prepare(self, create: bool) -> None:
         if create:
+            prepare_schema(self._engine)
             with begin_write(self._engine) as conn:
-                schema.create_schema(conn, GENESIS_HASH)
+                schema.ensure_head(conn, GENESIS_HASH)
         else:
             with self._engine.connect() as conn:
                 if not schema.tables_exist(conn):

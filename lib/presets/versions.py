@@ -42,6 +42,7 @@ from sqlalchemy.engine import URL
 from lib.actions import ActionError, PermissionDeniedError
 from lib.audit.schema import UTCDateTime
 from lib.db import EngineStore, begin_write
+from lib.dbschema import prepare as prepare_schema
 from lib.presets.api_version import ApiVersion
 from lib.presets.canonical import canonical_json
 from lib.presets.findings import Report
@@ -206,8 +207,9 @@ class PresetVersions(EngineStore):
     """Saved preset versions in SQLite or PostgreSQL.
 
     Give it a URL (the store then owns and disposes of its engine) or an engine made by
-    ``lib.db.make_engine`` (shared, for instance, with the audit store). Tables are created when
-    missing. ``clock`` gives the current UTC time (tests pass a fixed one).
+    ``lib.db.make_engine`` (shared, for instance, with the audit store). A fresh database is
+    migrated; an out-of-date one raises ``SchemaOutOfDateError``. ``clock`` gives the current
+    UTC time (tests pass a fixed one).
     """
 
     def __init__(
@@ -220,8 +222,7 @@ class PresetVersions(EngineStore):
         super().__init__(url_or_engine, self._create_tables)
 
     def _create_tables(self) -> None:
-        with self._locked_write() as conn:
-            metadata.create_all(conn, checkfirst=True)
+        prepare_schema(self._engine)
 
     @contextmanager
     def _locked_write(self) -> Iterator[Connection]:

@@ -38,12 +38,12 @@ from sqlalchemy import (
     and_,
     exc,
     select,
-    text,
 )
 from sqlalchemy.engine import URL, Engine
 
 from lib.audit.schema import UTCDateTime
 from lib.db import EngineStore, begin_write
+from lib.dbschema import prepare as prepare_schema
 from lib.staff.permissions import Role, parse_role
 
 # Rows are kept a little longer than the longest allowed session, then removed at a sign-in.
@@ -51,7 +51,6 @@ KEEP_ENDED_FOR = dt.timedelta(days=31)
 # last_seen_at is a hint for admins, not a security control: written at most once a minute.
 TOUCH_EVERY = dt.timedelta(minutes=1)
 # Serialises table creation across replicas (PostgreSQL advisory lock key).
-_LOCK_KEY = 0x73657373696F6E  # "session"
 _SECRET_BYTES = 32
 _COOKIE_PART = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 MAX_CLIENT_CHARS = 200
@@ -183,10 +182,8 @@ class SessionStore(EngineStore):
         super().__init__(url_or_engine, self._create_table)
 
     def _create_table(self) -> None:
-        with begin_write(self._engine) as conn:
-            if self.backend == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-            metadata.create_all(conn, checkfirst=True)
+        # The table comes from the migrations (0005), like every table of the console's.
+        prepare_schema(self._engine)
 
     # -- starting and checking ---------------------------------------------------------------
 

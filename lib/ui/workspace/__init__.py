@@ -1,0 +1,1 @@
+"""The Workspace page: the snapshot's coverage and a meeting search across every account."""
