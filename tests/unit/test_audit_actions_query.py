@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from lib import dbschema
 from lib.audit import AuditStore, NewEvent, Outcome
 from tests.audit_key import TEST_AUDIT_KEY
 from tests.unit.test_audit_store import BACKENDS, backend_database
@@ -87,8 +88,13 @@ def test_target_info_is_recorded_signed_and_read_back(store):
 def test_a_database_from_before_target_info_gets_the_column_and_keeps_verifying(store_url):
     with AuditStore(store_url, key=TEST_AUDIT_KEY) as old:
         old.append(event("old"))
+        # The database as revision 0004 left it: no target_info column yet.
         with old.engine.begin() as conn:
             conn.execute(text("ALTER TABLE audit_events DROP COLUMN target_info"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '0004_search_indexes'"))
+        with pytest.raises(dbschema.SchemaOutOfDateError):
+            AuditStore(old.engine, key=TEST_AUDIT_KEY)
+        dbschema.upgrade(old.engine)
     with AuditStore(store_url, key=TEST_AUDIT_KEY) as upgraded:
         upgraded.append(event("new", target_info={"kind": "meeting", "title": "T"}))
         assert upgraded.verify().ok

@@ -23,6 +23,7 @@ from lib.presets import versions as preset_versions
 from lib.presets.versions import PresetVersions
 from lib.snapshot import tables as snapshot_tables
 from lib.staff import sessions as staff_sessions
+from tests.audit_key import TEST_AUDIT_KEY
 from tests.pg_schema import postgres_schema
 
 _baseline = importlib.import_module("lib.migrations.versions.0001_baseline")
@@ -101,7 +102,7 @@ def _event(n: int) -> NewEvent:
 
 
 def test_a_fresh_database_gets_the_schema_every_store_declares(engine: Engine) -> None:
-    AuditStore(engine)
+    AuditStore(engine, key=TEST_AUDIT_KEY)
     assert dbschema.schema_state(engine) == "current"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), _all_metadata())
@@ -118,18 +119,18 @@ def test_job_tables_exist_on_postgresql_only(engine: Engine) -> None:
 
 def test_a_database_made_before_migrations_upgrades_with_its_chain_intact(engine: Engine) -> None:
     _legacy_create(engine)
-    legacy = AuditStore(engine, create=False)
+    legacy = AuditStore(engine, create=False, key=TEST_AUDIT_KEY)
     for n in range(5):
         legacy.append(_event(n))
     assert dbschema.schema_state(engine) == "behind"
 
     with pytest.raises(dbschema.SchemaOutOfDateError, match=r"python -m lib\.db upgrade"):
-        AuditStore(engine)
+        AuditStore(engine, key=TEST_AUDIT_KEY)
     with pytest.raises(dbschema.SchemaOutOfDateError, match=r"python -m lib\.db upgrade"):
         PresetVersions(engine)
 
     assert dbschema.upgrade(engine) == dbschema.head_revision()
-    store = AuditStore(engine)
+    store = AuditStore(engine, key=TEST_AUDIT_KEY)
     result = store.verify()
     assert result.ok, result.summary()
     assert result.checked == 5
@@ -143,10 +144,10 @@ def test_a_database_made_before_migrations_upgrades_with_its_chain_intact(engine
 
 
 def test_upgrading_twice_changes_nothing(engine: Engine) -> None:
-    AuditStore(engine).append(_event(1))
+    AuditStore(engine, key=TEST_AUDIT_KEY).append(_event(1))
     dbschema.upgrade(engine)
     dbschema.upgrade(engine)
-    assert AuditStore(engine).verify().checked == 1
+    assert AuditStore(engine, key=TEST_AUDIT_KEY).verify().checked == 1
 
 
 def test_a_revision_this_code_does_not_know_is_refused(engine: Engine) -> None:
@@ -155,7 +156,7 @@ def test_a_revision_this_code_does_not_know_is_refused(engine: Engine) -> None:
         conn.execute(text("UPDATE alembic_version SET version_num = 'from_the_future'"))
     assert dbschema.schema_state(engine) == "unknown"
     with pytest.raises(dbschema.SchemaOutOfDateError, match="newer version"):
-        AuditStore(engine)
+        AuditStore(engine, key=TEST_AUDIT_KEY)
 
 
 def test_the_command_line_checks_and_upgrades(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
