@@ -12,16 +12,18 @@ lock on SQLite), so replicas starting together apply each migration once.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import URL, Connection, Engine, inspect, text
 
-from lib.db import backend_name, begin_write
+from lib.db import EngineStore, backend_name, begin_write
 
 UPGRADE_COMMAND = "python -m lib.db upgrade"
 # Tables that exist in every console database made before migrations (the baseline's tables):
@@ -114,6 +116,20 @@ def prepare(engine: Engine) -> None:
         return
     if state != "current":
         raise SchemaOutOfDateError(out_of_date_message(state))
+
+
+class MigratedStore(EngineStore):
+    """A store whose tables come from the migrations (``prepare`` on opening), with a clock for
+    the times it records (tests pass their own)."""
+
+    def __init__(
+        self,
+        url_or_engine: str | URL | Engine,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        super().__init__(url_or_engine, lambda: prepare(self._engine))
 
 
 def main(argv: list[str] | None = None) -> int:

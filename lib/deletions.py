@@ -19,15 +19,13 @@ Typical use::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Engine, MetaData, PrimaryKeyConstraint, String, Table, select
-from sqlalchemy.engine import URL
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, select
 
 from lib.audit.schema import UTCDateTime
-from lib.db import EngineStore, begin_write
-from lib.dbschema import prepare as prepare_schema
+from lib.db import begin_write
+from lib.dbschema import MigratedStore
 
 metadata = MetaData()
 
@@ -58,21 +56,8 @@ class Deletion:
         return self.finished_at is None
 
 
-class UserDeletions(EngineStore):
-    """The ``user_deletions`` table (created when missing) in SQLite or PostgreSQL."""
-
-    def __init__(
-        self,
-        url_or_engine: str | URL | Engine,
-        *,
-        clock: Callable[[], dt.datetime] | None = None,
-    ) -> None:
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        super().__init__(url_or_engine, self._create_tables)
-
-    def _create_tables(self) -> None:
-        # The table comes from the migrations (0005), like every table of the console's.
-        prepare_schema(self._engine)
+class UserDeletions(MigratedStore):
+    """The ``user_deletions`` table (migration 0005) in SQLite or PostgreSQL."""
 
     def started(self, workspace: str, user_id: str, *, by: str) -> Deletion:
         """Mark ``user_id`` as being deleted (replacing any earlier mark)."""

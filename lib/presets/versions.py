@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +24,6 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
-    Engine,
     ForeignKey,
     Integer,
     MetaData,
@@ -37,12 +36,11 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import URL
 
 from lib.actions import ActionError, PermissionDeniedError
 from lib.audit.schema import UTCDateTime
-from lib.db import EngineStore, begin_write
-from lib.dbschema import prepare as prepare_schema
+from lib.db import begin_write
+from lib.dbschema import MigratedStore
 from lib.presets.api_version import ApiVersion
 from lib.presets.canonical import canonical_json
 from lib.presets.findings import Report
@@ -203,7 +201,7 @@ def _invalid_message(report: Report) -> str:
     return f"The preset has {count} {noun}, so it was not saved: {first}{more}"
 
 
-class PresetVersions(EngineStore):
+class PresetVersions(MigratedStore):
     """Saved preset versions in SQLite or PostgreSQL.
 
     Give it a URL (the store then owns and disposes of its engine) or an engine made by
@@ -211,18 +209,6 @@ class PresetVersions(EngineStore):
     migrated; an out-of-date one raises ``SchemaOutOfDateError``. ``clock`` gives the current
     UTC time (tests pass a fixed one).
     """
-
-    def __init__(
-        self,
-        url_or_engine: str | URL | Engine,
-        *,
-        clock: Callable[[], dt.datetime] | None = None,
-    ) -> None:
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        super().__init__(url_or_engine, self._create_tables)
-
-    def _create_tables(self) -> None:
-        prepare_schema(self._engine)
 
     @contextmanager
     def _locked_write(self) -> Iterator[Connection]:

@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -39,11 +39,10 @@ from sqlalchemy import (
     exc,
     select,
 )
-from sqlalchemy.engine import URL, Engine
 
 from lib.audit.schema import UTCDateTime
-from lib.db import EngineStore, begin_write
-from lib.dbschema import prepare as prepare_schema
+from lib.db import begin_write
+from lib.dbschema import MigratedStore
 from lib.staff.permissions import Role, parse_role
 
 # Rows are kept a little longer than the longest allowed session, then removed at a sign-in.
@@ -164,26 +163,13 @@ def _to_session(row: Row[Any]) -> StaffSession:
     return StaffSession(**values)
 
 
-class SessionStore(EngineStore):
+class SessionStore(MigratedStore):
     """Staff sessions in SQLite or PostgreSQL (the console's own database).
 
     Give it a URL (the store then owns and disposes of its engine) or an engine made by
-    ``lib.db.make_engine`` (shared with the audit store). The table is created when missing.
+    ``lib.db.make_engine`` (shared with the audit store). The table comes from migration 0005.
     ``clock`` gives the current UTC time (tests pass their own).
     """
-
-    def __init__(
-        self,
-        url_or_engine: str | URL | Engine,
-        *,
-        clock: Callable[[], dt.datetime] | None = None,
-    ) -> None:
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        super().__init__(url_or_engine, self._create_table)
-
-    def _create_table(self) -> None:
-        # The table comes from the migrations (0005), like every table of the console's.
-        prepare_schema(self._engine)
 
     # -- starting and checking ---------------------------------------------------------------
 
